@@ -1,0 +1,246 @@
+//! Step payloads: the typed contract between `statemachine/escalation.asl.json` and the
+//! functions. Field names are camelCase so the ASL's JSONPaths read like the Rust names.
+//!
+//! The workflow's state (`$`) is an [`EscalationState`]: resolve-roster creates it,
+//! place-call and check-contact fill `calls`, and next-target folds the calls into `history`
+//! and sets `decision`, the next `current` attempt or the final `outcome`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::alert::Alert;
+use crate::config::Timing;
+use crate::phone::PhoneNumber;
+use crate::plan::PlannedAttempt;
+use crate::problem::Problem;
+
+/// The whole state of one escalation, as it passes between the workflow's states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationState {
+    /// The execution name: the SNS MessageId for alerts from the Pipe. Call ClientTokens
+    /// derive from it, so a retried or duplicated step never rings a person twice.
+    pub escalation_id: String,
+    pub started_at: DateTime<Utc>,
+    pub alert: Alert,
+    /// The text the contact flow speaks.
+    pub message: String,
+    /// Walk the whole escalation without ringing anyone.
+    pub dry_run: bool,
+    /// The roster file used (`s3://bucket/key`), if any could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<String>,
+    pub time_zone: String,
+    /// "Today" in the roster's time zone, which chose the duty group.
+    pub today: NaiveDate,
+    pub attempts: Vec<PlannedAttempt>,
+    pub timing: Timing,
+    /// What was wrong with the inputs and files: reported, never fatal.
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+    pub current: CurrentAttempt,
+    /// The calls of the current attempt.
+    #[serde(default)]
+    pub calls: Vec<CallRecord>,
+    /// Finished attempts, oldest first.
+    #[serde(default)]
+    pub history: Vec<AttemptRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+/// The attempt being rung now: the Map state iterates over `phoneNumbers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrentAttempt {
+    pub index: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub phone_numbers: Vec<PhoneNumber>,
+    /// The next Wait state's length: a short poll, never past the end of the attempt, and 0
+    /// in a dry run.
+    pub wait_seconds: u32,
+}
+
+impl CurrentAttempt {
+    pub fn from_plan(attempt: &PlannedAttempt, wait_seconds: u32) -> Self {
+        Self {
+            index: attempt.index,
+            group: attempt.group.clone(),
+            phone_numbers: attempt.phone_numbers.clone(),
+            wait_seconds,
+        }
+    }
+}
+
+/// place-call's input: one Map item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaceCallRequest {
+    pub escalation_id: String,
+    pub attempt: u32,
+    /// `None` rings the configured fallback number (the workflow's fail-safe path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<PhoneNumber>,
+    pub message: String,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// check-contact's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckCallsRequest {
+    pub calls: Vec<CallRecord>,
+}
+
+/// One call and what has become of it. place-call creates it; check-contact updates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    pub phone_number: PhoneNumber,
+    pub attempt: u32,
+    /// Connect's ContactId; absent when no call was placed (refused, dry run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    pub status: CallStatus,
+    pub placed_at: DateTime<Utc>,
+    /// When the status was last read from Connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Connect's reason (`TELECOM_BUSY`, an error message, ...), for people reading the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// What a call is doing, or how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallStatus {
+    /// Just started; not looked at yet.
+    Placed,
+    /// Ringing, or queued by Connect.
+    Ringing,
+    /// Answered and connected; the key has not been pressed (yet).
+    InProgress,
+    /// The callee pressed the key: the escalation is over.
+    Acknowledged,
+    /// Answered and ended without the key: voicemail, or a person who hung up.
+    AnsweredWithoutKey,
+    /// Rang out.
+    NoAnswer,
+    Busy,
+    /// Could not be placed or connected (refused destination, carrier error, ...).
+    Failed,
+    /// Stopped by the escalation because the attempt was over.
+    Stopped,
+    /// A dry run: this call would have been placed.
+    DryRun,
+}
+
+impl CallStatus {
+    /// True once the call can no longer change.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Placed | Self::Ringing | Self::InProgress)
+    }
+}
+
+/// A finished attempt, as kept in the execution's history and output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    pub index: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub calls: Vec<CallRecord>,
+    /// Why the attempt ended, in words.
+    pub ended_because: String,
+}
+
+/// next-target's verdict; the workflow's Choice state branches on `action`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    pub action: Action,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// The attempt is still running: wait `current.waitSeconds`, then check again.
+    Wait,
+    /// Ring `current`, the next attempt.
+    NextAttempt,
+    /// Someone pressed the key.
+    Acknowledged,
+    /// Every attempt ended without an acknowledgement.
+    Exhausted,
+}
+
+/// The escalation's result: the execution's output and the outcome notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub status: OutcomeStatus,
+    /// One line for people: who acknowledged after how long, or that nobody did.
+    pub summary: String,
+    /// Masked number of the person who pressed the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds_to_acknowledge: Option<i64>,
+    pub attempts_made: u32,
+    pub calls_placed: u32,
+    /// In a dry run: every number a real alert would ring, in order, masked, per attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_list: Vec<Vec<String>>,
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OutcomeStatus {
+    Acknowledged,
+    NobodyAcknowledged,
+    DryRun,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_serialise_as_the_asl_compares_them() {
+        assert_eq!(serde_json::to_value(Action::NextAttempt).unwrap(), "nextAttempt");
+        assert_eq!(serde_json::to_value(CallStatus::AnsweredWithoutKey).unwrap(), "answeredWithoutKey");
+        assert_eq!(serde_json::to_value(OutcomeStatus::NobodyAcknowledged).unwrap(), "nobodyAcknowledged");
+    }
+
+    #[test]
+    fn only_live_calls_are_not_final() {
+        assert!(
+            !CallStatus::Ringing.is_final() && !CallStatus::InProgress.is_final() && !CallStatus::Placed.is_final()
+        );
+        assert!(
+            CallStatus::AnsweredWithoutKey.is_final() && CallStatus::DryRun.is_final() && CallStatus::Busy.is_final()
+        );
+    }
+
+    #[test]
+    fn place_call_request_without_a_number_means_the_fallback() {
+        let request: PlaceCallRequest =
+            serde_json::from_str(r#"{"escalationId":"e","attempt":0,"message":"m"}"#).unwrap();
+        assert_eq!(request.phone_number, None);
+        assert!(!request.dry_run);
+    }
+}

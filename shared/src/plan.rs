@@ -1,0 +1,241 @@
+//! The escalation plan: the ordered attempts a real alert gets, as a pure function of the
+//! roster, the local date and the repeat settings.
+//!
+//! The rules are the original tool's:
+//! - the base group is the first group (file order) whose days contain today;
+//! - normal mode: attempt `i` rings group `(base + i) mod n`, for `i` in `0..n * repeat`;
+//! - repeat-group mode: the base group, `repeat` times;
+//! - no group for today (or no usable roster): the fallback number, `repeat` times.
+//!
+//! An attempt whose group had numbers that cannot be dialled rings the fallback number too.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::phone::PhoneNumber;
+use crate::roster::Roster;
+
+/// How many times to go round, and whether to stay with today's group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepeatSettings {
+    /// `CALL_REPEAT_COUNT`, at least 1.
+    pub repeat_count: u32,
+    /// `CALL_REPEAT_GROUP`.
+    pub repeat_group: bool,
+}
+
+impl Default for RepeatSettings {
+    fn default() -> Self {
+        Self { repeat_count: 3, repeat_group: false }
+    }
+}
+
+/// One planned attempt: everyone in it is rung at the same time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedAttempt {
+    /// 0-based position in the escalation.
+    pub index: u32,
+    /// The roster group, or `None` when this attempt rings only the fallback number.
+    pub group: Option<String>,
+    pub phone_numbers: Vec<PhoneNumber>,
+    /// True when the fallback number was added to (or replaces) the group.
+    pub includes_fallback: bool,
+}
+
+/// Nobody could be planned: the roster gave no one and no fallback number is configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("nobody to ring: {reason}, and CONNECT_EXTRA_DESTINATION_PHONE_NUMBER is not set")]
+pub struct NobodyToRing {
+    pub reason: String,
+}
+
+/// Today's date where the roster is kept. Correct on DST change days because it converts the
+/// instant rather than adding a fixed offset.
+pub fn local_date(now: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    now.with_timezone(&zone).date_naive()
+}
+
+/// The ordered attempts for an alert on `today`. `roster` is `None` when the file could not be
+/// used; `fallback` is the number rung when no group covers the day.
+pub fn plan_attempts(
+    roster: Option<&Roster>,
+    today: NaiveDate,
+    settings: RepeatSettings,
+    fallback: Option<&PhoneNumber>,
+) -> Result<Vec<PlannedAttempt>, NobodyToRing> {
+    let repeat = settings.repeat_count.max(1);
+    let day = today.day();
+    let (roster, base) = match roster.map(|r| (r, r.group_for_day(day))) {
+        Some((roster, Some(base))) => (roster, base),
+        Some((_, None)) => return fallback_only(repeat, fallback, format!("no group covers day {day}")),
+        None => return fallback_only(repeat, fallback, "the roster is unusable".to_owned()),
+    };
+    let n = roster.groups.len();
+    let order: Vec<usize> = if settings.repeat_group {
+        vec![base; repeat as usize]
+    } else {
+        (0..n * repeat as usize).map(|i| (base + i) % n).collect()
+    };
+    let mut attempts = Vec::with_capacity(order.len());
+    for (index, group) in (0u32..).zip(order) {
+        let group = &roster.groups[group];
+        let mut numbers = group.phone_numbers.clone();
+        let mut includes_fallback = false;
+        if group.incomplete
+            && let Some(fallback) = fallback.filter(|f| !numbers.contains(f))
+        {
+            numbers.push(fallback.clone());
+            includes_fallback = true;
+        }
+        if numbers.is_empty() {
+            return Err(NobodyToRing { reason: format!("{} has no number that can be dialled", group.name) });
+        }
+        attempts.push(PlannedAttempt {
+            index,
+            group: Some(group.name.clone()),
+            phone_numbers: numbers,
+            includes_fallback,
+        });
+    }
+    Ok(attempts)
+}
+
+fn fallback_only(
+    repeat: u32,
+    fallback: Option<&PhoneNumber>,
+    reason: String,
+) -> Result<Vec<PlannedAttempt>, NobodyToRing> {
+    let fallback = fallback.ok_or(NobodyToRing { reason })?;
+    Ok((0..repeat)
+        .map(|index| PlannedAttempt {
+            index,
+            group: None,
+            phone_numbers: vec![fallback.clone()],
+            includes_fallback: true,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn roster(json: &str) -> Roster {
+        Roster::parse("r.json", json.as_bytes()).roster.unwrap()
+    }
+
+    fn three_groups() -> Roster {
+        roster(
+            r#"[{"startDay":1,"endDay":9,"phoneNumber":["+11111111111","+12222222222"]},
+                {"startDay":10,"endDay":19,"phoneNumber":["+13333333333"]},
+                {"startDay":20,"endDay":31,"phoneNumber":["+15555555555"]}]"#,
+        )
+    }
+
+    fn fallback() -> PhoneNumber {
+        PhoneNumber::parse("+819999999999").unwrap()
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn groups(attempts: &[PlannedAttempt]) -> Vec<&str> {
+        attempts.iter().map(|a| a.group.as_deref().unwrap_or("fallback")).collect()
+    }
+
+    #[test]
+    fn normal_mode_walks_the_groups_from_today_round_repeat_times() {
+        let settings = RepeatSettings { repeat_count: 2, repeat_group: false };
+        let attempts = plan_attempts(Some(&three_groups()), date(2026, 11, 12), settings, Some(&fallback())).unwrap();
+        assert_eq!(groups(&attempts), ["group2", "group3", "group1", "group2", "group3", "group1"]);
+        assert_eq!(attempts.iter().map(|a| a.index).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(attempts[2].phone_numbers.len(), 2);
+        assert!(attempts.iter().all(|a| !a.includes_fallback));
+    }
+
+    #[test]
+    fn repeat_group_mode_rings_only_todays_group() {
+        let settings = RepeatSettings { repeat_count: 3, repeat_group: true };
+        let attempts = plan_attempts(Some(&three_groups()), date(2026, 11, 25), settings, Some(&fallback())).unwrap();
+        assert_eq!(groups(&attempts), ["group3", "group3", "group3"]);
+    }
+
+    #[test]
+    fn no_group_for_today_rings_the_fallback_number() {
+        let r = roster(r#"[{"startDay":1,"endDay":10,"phoneNumber":["+11111111111"]}]"#);
+        let attempts =
+            plan_attempts(Some(&r), date(2026, 11, 21), RepeatSettings::default(), Some(&fallback())).unwrap();
+        assert_eq!(groups(&attempts), ["fallback", "fallback", "fallback"]);
+        assert!(attempts.iter().all(|a| a.phone_numbers == [fallback()] && a.includes_fallback));
+    }
+
+    #[test]
+    fn unusable_roster_rings_the_fallback_number() {
+        let attempts = plan_attempts(None, date(2026, 11, 21), RepeatSettings::default(), Some(&fallback())).unwrap();
+        assert_eq!(attempts.len(), 3);
+        assert!(attempts.iter().all(|a| a.group.is_none()));
+    }
+
+    #[test]
+    fn without_a_fallback_number_nobody_to_ring_is_an_error() {
+        let err = plan_attempts(None, date(2026, 11, 21), RepeatSettings::default(), None).unwrap_err();
+        assert!(err.to_string().contains("CONNECT_EXTRA_DESTINATION_PHONE_NUMBER"), "{err}");
+        let placeholder = Roster::parse("b.json", br#"[{"startDay":1,"endDay":31,"phoneNumber":["+bbb"]}]"#).roster;
+        assert!(plan_attempts(placeholder.as_ref(), date(2026, 11, 21), RepeatSettings::default(), None).is_err());
+    }
+
+    #[test]
+    fn a_group_with_invalid_numbers_also_rings_the_fallback() {
+        let r = roster(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+11111111111","+81xxxxxxxxxx"]}]"#);
+        let attempts =
+            plan_attempts(Some(&r), date(2026, 11, 21), RepeatSettings::default(), Some(&fallback())).unwrap();
+        assert_eq!(attempts[0].phone_numbers, [PhoneNumber::parse("+11111111111").unwrap(), fallback()]);
+        assert!(attempts[0].includes_fallback);
+    }
+
+    #[test]
+    fn day_31_in_a_30_day_month_is_never_reached() {
+        let r = roster(
+            r#"[{"startDay":1,"endDay":30,"phoneNumber":["+11111111111"]},{"startDay":31,"endDay":31,"phoneNumber":["+12222222222"]}]"#,
+        );
+        let settings = RepeatSettings { repeat_count: 1, repeat_group: false };
+        assert_eq!(groups(&plan_attempts(Some(&r), date(2026, 11, 30), settings, None).unwrap()), ["group1", "group2"]);
+        assert_eq!(groups(&plan_attempts(Some(&r), date(2026, 12, 1), settings, None).unwrap()), ["group1", "group2"]);
+        assert_eq!(groups(&plan_attempts(Some(&r), date(2026, 12, 31), settings, None).unwrap()), ["group2", "group1"]);
+    }
+
+    #[test]
+    fn the_day_rolls_over_at_midnight_in_the_roster_zone() {
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        // 2026-11-30T15:00Z is still the 30th in UTC but already 1 December in Tokyo.
+        let instant = Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap();
+        assert_eq!(instant.date_naive(), date(2026, 11, 30));
+        assert_eq!(local_date(instant, tokyo), date(2026, 12, 1));
+        let just_before = Utc.with_ymd_and_hms(2026, 11, 30, 14, 59, 59).unwrap();
+        assert_eq!(local_date(just_before, tokyo), date(2026, 11, 30));
+        let attempts =
+            plan_attempts(Some(&three_groups()), local_date(instant, tokyo), RepeatSettings::default(), None).unwrap();
+        assert_eq!(attempts[0].group.as_deref(), Some("group1"));
+    }
+
+    #[test]
+    fn dst_change_days_use_the_local_offset_of_that_instant() {
+        let new_york: Tz = "America/New_York".parse().unwrap();
+        // Spring forward 2026-03-08: 02:00 EST -> 03:00 EDT. 04:30Z is 23:30 EST on the 7th,
+        // 05:30Z is 00:30 EST on the 8th; 03:59Z on the 9th is 23:59 EDT on the 8th.
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 8, 4, 30, 0).unwrap(), new_york), date(2026, 3, 7));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 8, 5, 30, 0).unwrap(), new_york), date(2026, 3, 8));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 9, 3, 59, 0).unwrap(), new_york), date(2026, 3, 8));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 9, 4, 0, 0).unwrap(), new_york), date(2026, 3, 9));
+        // Fall back 2026-11-01: 02:00 EDT -> 01:00 EST. Midnight of the 2nd is 05:00Z (EST).
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 1, 3, 59, 0).unwrap(), new_york), date(2026, 10, 31));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).unwrap(), new_york), date(2026, 11, 1));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 4, 59, 0).unwrap(), new_york), date(2026, 11, 1));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 5, 0, 0).unwrap(), new_york), date(2026, 11, 2));
+    }
+}

@@ -1,0 +1,76 @@
+//! Problems found in configuration and roster files, reported rather than fatal.
+//!
+//! A broken roster must not silence an alert, so parsing and planning collect problems
+//! instead of stopping at the first one. Each names where it is (the file, then a path
+//! inside it such as `group2.phone_number[1]`) so a duty maintainer can fix it at 3 a.m.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The input cannot be used as written; a fallback was taken.
+    Error,
+    /// The input is used, but probably not as its author meant.
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    pub severity: Severity,
+    /// The file (`s3://bucket/key` or a local path), variable or input the problem is in.
+    pub source: String,
+    /// Where inside the source, e.g. `group2.phone_number[1]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn error(source: impl Into<String>, location: Option<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Error, source: source.into(), location, message: message.into() }
+    }
+
+    pub fn warning(source: impl Into<String>, location: Option<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, source: source.into(), location, message: message.into() }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{severity}: {}", self.source)?;
+        if let Some(location) = &self.location {
+            write!(f, ": {location}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// True when any problem is an error.
+pub fn has_errors(problems: &[Problem]) -> bool {
+    problems.iter().any(Problem::is_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_source_location_and_message() {
+        let p = Problem::error("s3://b/phoneNumber.json", Some("group2.phone_number[1]".into()), "bad");
+        assert_eq!(p.to_string(), "error: s3://b/phoneNumber.json: group2.phone_number[1]: bad");
+        let w = Problem::warning("CALL_REPEAT_COUNT", None, "odd");
+        assert_eq!(w.to_string(), "warning: CALL_REPEAT_COUNT: odd");
+    }
+}

@@ -1,0 +1,482 @@
+//! Roster files: who is on duty on which days of the month.
+//!
+//! Three shapes are in use and all are accepted, keeping the file's group order:
+//! - the documented array of `{startDay, endDay, phoneNumber}` objects,
+//! - the same array with snake_case keys (what the original code actually read),
+//! - the old object of `groupN` entries with snake_case keys.
+//!
+//! Parsing never stops at the first mistake: it returns every problem it finds, each naming
+//! the file, the group and the field. A roster with a structural error (bad JSON, a missing
+//! or out-of-range day) is unusable as a whole, because dropping one group could move the
+//! duty to the wrong people; the escalation then rings the fallback number. An invalid
+//! phone number only drops that number: its group is still rung, and so is the fallback.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::phone::PhoneNumber;
+use crate::problem::Problem;
+
+/// A parsed roster: groups in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Roster {
+    pub groups: Vec<DutyGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DutyGroup {
+    /// `groupN` (1-based) for the array forms, the object key for the old form.
+    pub name: String,
+    pub start_day: u32,
+    pub end_day: u32,
+    /// The valid numbers, duplicates removed, in file order.
+    pub phone_numbers: Vec<PhoneNumber>,
+    /// True when the file listed numbers for this group that cannot be dialled (or none at
+    /// all): an attempt on this group also rings the fallback number.
+    pub incomplete: bool,
+}
+
+impl DutyGroup {
+    pub fn covers(&self, day: u32) -> bool {
+        (self.start_day..=self.end_day).contains(&day)
+    }
+}
+
+/// The outcome of reading one roster file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterReport {
+    /// `None` when the file is structurally unusable.
+    pub roster: Option<Roster>,
+    pub problems: Vec<Problem>,
+}
+
+/// One spelling pair of a roster field: (documented camelCase, original snake_case).
+const START_DAY: (&str, &str) = ("startDay", "start_day");
+const END_DAY: (&str, &str) = ("endDay", "end_day");
+const PHONE_NUMBER: (&str, &str) = ("phoneNumber", "phone_number");
+
+impl Roster {
+    /// Parses a roster file. `source` names it in problems (`s3://bucket/key` or a path).
+    pub fn parse(source: &str, bytes: &[u8]) -> RosterReport {
+        let mut problems = Vec::new();
+        let value: Value = match serde_json::from_slice(bytes) {
+            Ok(value) => value,
+            Err(err) => {
+                problems.push(Problem::error(source, None, format!("not valid JSON: {err}")));
+                return RosterReport { roster: None, problems };
+            }
+        };
+        let entries: Vec<(String, String, &Value)> = match &value {
+            Value::Array(items) => {
+                items.iter().enumerate().map(|(i, item)| (format!("group{}", i + 1), format!("[{i}]"), item)).collect()
+            }
+            Value::Object(map) => {
+                for key in map.keys().filter(|key| !is_group_key(key)) {
+                    problems.push(Problem::warning(
+                        source,
+                        Some(key.clone()),
+                        "old-format group keys are named groupN (group1, group2, ...); used in file order anyway",
+                    ));
+                }
+                map.iter().map(|(key, item)| (key.clone(), key.clone(), item)).collect()
+            }
+            other => {
+                problems.push(Problem::error(
+                    source,
+                    None,
+                    format!("expected an array of groups (or an object of groupN entries), found {}", kind(other)),
+                ));
+                return RosterReport { roster: None, problems };
+            }
+        };
+        if entries.is_empty() {
+            problems.push(Problem::error(source, None, "the roster has no groups"));
+            return RosterReport { roster: None, problems };
+        }
+
+        let mut groups = Vec::with_capacity(entries.len());
+        let mut usable = true;
+        for (name, location, item) in entries {
+            match parse_group(source, &name, &location, item, &mut problems) {
+                Some(group) => groups.push(group),
+                None => usable = false,
+            }
+        }
+        if !usable {
+            return RosterReport { roster: None, problems };
+        }
+        let roster = Roster { groups };
+        roster.coverage_warnings(source, &mut problems);
+        RosterReport { roster: Some(roster), problems }
+    }
+
+    /// The first group, in file order, whose range contains `day` (as the original chose).
+    pub fn group_for_day(&self, day: u32) -> Option<usize> {
+        self.groups.iter().position(|group| group.covers(day))
+    }
+
+    /// Overlaps and uncovered days are legal but usually mistakes.
+    fn coverage_warnings(&self, source: &str, problems: &mut Vec<Problem>) {
+        for (i, earlier) in self.groups.iter().enumerate() {
+            for later in &self.groups[i + 1..] {
+                let from = earlier.start_day.max(later.start_day);
+                let to = earlier.end_day.min(later.end_day);
+                if from <= to {
+                    problems.push(Problem::warning(
+                        source,
+                        Some(later.name.clone()),
+                        format!(
+                            "days {} overlap with {}; {} is on duty then (the first group in the file wins)",
+                            day_range(from, to),
+                            earlier.name,
+                            earlier.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let uncovered: Vec<u32> = (1..=31).filter(|day| self.group_for_day(*day).is_none()).collect();
+        for (from, to) in runs(&uncovered) {
+            problems.push(Problem::warning(
+                source,
+                None,
+                format!(
+                    "days {} are covered by no group; the fallback number is rung on those days",
+                    day_range(from, to)
+                ),
+            ));
+        }
+    }
+}
+
+fn parse_group(
+    source: &str,
+    name: &str,
+    location: &str,
+    item: &Value,
+    problems: &mut Vec<Problem>,
+) -> Option<DutyGroup> {
+    let Value::Object(fields) = item else {
+        problems.push(Problem::error(
+            source,
+            Some(location.to_owned()),
+            format!("expected a group object, found {}", kind(item)),
+        ));
+        return None;
+    };
+    for key in fields.keys() {
+        let known = [START_DAY, END_DAY, PHONE_NUMBER].iter().any(|(camel, snake)| key == camel || key == snake)
+            || key == "name";
+        if !known {
+            problems.push(Problem::warning(
+                source,
+                Some(format!("{location}.{key}")),
+                "unknown field, ignored (expected startDay, endDay, phoneNumber or their snake_case forms)",
+            ));
+        }
+    }
+    let name = match fields.get("name") {
+        Some(Value::String(label)) if !label.trim().is_empty() => label.clone(),
+        _ => name.to_owned(),
+    };
+    let start = day_field(source, location, fields, START_DAY, problems);
+    let end = day_field(source, location, fields, END_DAY, problems);
+    let numbers = phone_numbers(source, location, fields, problems);
+    let (start_day, end_day) = (start?, end?);
+    if start_day > end_day {
+        problems.push(Problem::error(
+            source,
+            Some(location.to_owned()),
+            format!("starts on day {start_day} but ends on day {end_day}; a group must not end before it starts"),
+        ));
+        return None;
+    }
+    let (phone_numbers, incomplete) = numbers?;
+    Some(DutyGroup { name, start_day, end_day, phone_numbers, incomplete })
+}
+
+/// Reads one of the two spellings of a field; both present and different is an error.
+fn field<'a>(
+    source: &str,
+    location: &str,
+    fields: &'a Map<String, Value>,
+    (camel, snake): (&str, &str),
+    problems: &mut Vec<Problem>,
+) -> Option<(&'a Value, String)> {
+    match (fields.get(camel), fields.get(snake)) {
+        (Some(a), Some(b)) if a != b => {
+            problems.push(Problem::error(
+                source,
+                Some(location.to_owned()),
+                format!("both {camel} and {snake} are given, with different values; keep one"),
+            ));
+            None
+        }
+        (Some(value), _) => Some((value, format!("{location}.{camel}"))),
+        (None, Some(value)) => Some((value, format!("{location}.{snake}"))),
+        (None, None) => {
+            problems.push(Problem::error(source, Some(location.to_owned()), format!("missing {camel} (or {snake})")));
+            None
+        }
+    }
+}
+
+fn day_field(
+    source: &str,
+    location: &str,
+    fields: &Map<String, Value>,
+    names: (&str, &str),
+    problems: &mut Vec<Problem>,
+) -> Option<u32> {
+    let (value, at) = field(source, location, fields, names, problems)?;
+    match value.as_u64() {
+        Some(day @ 1..=31) => u32::try_from(day).ok(),
+        _ => {
+            problems.push(Problem::error(
+                source,
+                Some(at),
+                format!("must be a whole number from 1 to 31, found {}", short(value)),
+            ));
+            None
+        }
+    }
+}
+
+/// The valid numbers of a group, and whether any listed number was unusable.
+fn phone_numbers(
+    source: &str,
+    location: &str,
+    fields: &Map<String, Value>,
+    problems: &mut Vec<Problem>,
+) -> Option<(Vec<PhoneNumber>, bool)> {
+    let (value, at) = field(source, location, fields, PHONE_NUMBER, problems)?;
+    let Value::Array(items) = value else {
+        problems.push(Problem::error(
+            source,
+            Some(at),
+            format!("must be an array of phone numbers, found {}", kind(value)),
+        ));
+        return None;
+    };
+    let mut numbers: Vec<PhoneNumber> = Vec::with_capacity(items.len());
+    let mut incomplete = false;
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{at}[{i}]");
+        let parsed = match item {
+            Value::String(raw) => {
+                PhoneNumber::parse(raw.trim()).map_err(|err| format!("{err}; this number is not dialled"))
+            }
+            other => Err(format!("expected a string, found {}; not dialled", kind(other))),
+        };
+        match parsed {
+            Ok(number) if numbers.contains(&number) => {
+                problems.push(Problem::warning(source, Some(at), format!("{number} is listed twice; rung once")));
+            }
+            Ok(number) => numbers.push(number),
+            Err(message) => {
+                incomplete = true;
+                problems.push(Problem::error(source, Some(at), message));
+            }
+        }
+    }
+    if items.is_empty() {
+        incomplete = true;
+        problems.push(Problem::error(
+            source,
+            Some(at),
+            "the group has no phone numbers; the fallback number is rung instead",
+        ));
+    }
+    Some((numbers, incomplete))
+}
+
+fn is_group_key(key: &str) -> bool {
+    key.strip_prefix("group").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A value for an error message, cut short so a huge value cannot flood it.
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+fn day_range(from: u32, to: u32) -> String {
+    if from == to { from.to_string() } else { format!("{from}-{to}") }
+}
+
+/// Consecutive runs in a sorted list of days.
+fn runs(days: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for &day in days {
+        match out.last_mut() {
+            Some((_, to)) if *to + 1 == day => *to = day,
+            _ => out.push((day, day)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Severity;
+
+    fn parse(json: &str) -> RosterReport {
+        Roster::parse("phoneNumber.json", json.as_bytes())
+    }
+
+    fn numbers(group: &DutyGroup) -> Vec<&str> {
+        group.phone_numbers.iter().map(PhoneNumber::as_str).collect()
+    }
+
+    #[test]
+    fn parses_the_documented_camel_case_array() {
+        let report = parse(
+            r#"[{"startDay":1,"endDay":15,"phoneNumber":["+1111111111","+2222222222"]},
+                {"startDay":16,"endDay":31,"phoneNumber":["+3333333333"]}]"#,
+        );
+        assert_eq!(report.problems, vec![]);
+        let roster = report.roster.unwrap();
+        assert_eq!(roster.groups.len(), 2);
+        assert_eq!(roster.groups[0].name, "group1");
+        assert_eq!((roster.groups[1].start_day, roster.groups[1].end_day), (16, 31));
+        assert_eq!(numbers(&roster.groups[0]), ["+1111111111", "+2222222222"]);
+    }
+
+    #[test]
+    fn parses_the_snake_case_array_the_original_code_read() {
+        let report = parse(r#"[{"start_day":1,"end_day":31,"phone_number":["+11111111111"]}]"#);
+        assert_eq!(report.problems, vec![]);
+        assert_eq!(numbers(&report.roster.unwrap().groups[0]), ["+11111111111"]);
+    }
+
+    #[test]
+    fn old_format_keeps_file_order_even_past_group9() {
+        let mut json = String::from("{");
+        for i in 1..=10 {
+            let day = i * 3 - 2;
+            json.push_str(&format!(
+                r#""group{i}":{{"start_day":{day},"end_day":{},"phone_number":["+8190000000{:02}"]}},"#,
+                day + 2,
+                i
+            ));
+        }
+        json.push_str(r#""group11":{"start_day":31,"end_day":31,"phone_number":["+819000000099"]}}"#);
+        let roster = parse(&json).roster.unwrap();
+        let names: Vec<&str> = roster.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names[8..], ["group9", "group10", "group11"]);
+        assert_eq!(roster.group_for_day(28), Some(9));
+    }
+
+    #[test]
+    fn invalid_numbers_are_dropped_and_mark_the_group_incomplete() {
+        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+81xxxxxxxxxx","+819012345678"]}]"#);
+        let roster = report.roster.unwrap();
+        assert_eq!(numbers(&roster.groups[0]), ["+819012345678"]);
+        assert!(roster.groups[0].incomplete);
+        assert_eq!(report.problems.len(), 1);
+        let problem = &report.problems[0];
+        assert_eq!(problem.severity, Severity::Error);
+        assert_eq!(problem.location.as_deref(), Some("[0].phoneNumber[0]"));
+        assert!(problem.message.contains("not dialled"), "{problem}");
+        assert!(!problem.message.contains("+81xxxxxxxxxx"), "numbers are masked: {problem}");
+    }
+
+    #[test]
+    fn an_empty_group_is_an_error_and_incomplete() {
+        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":[]}]"#);
+        assert!(report.roster.unwrap().groups[0].incomplete);
+        assert!(report.problems[0].is_error());
+        assert_eq!(report.problems[0].location.as_deref(), Some("[0].phoneNumber"));
+    }
+
+    #[test]
+    fn day_rules_make_the_roster_unusable_and_name_the_field() {
+        for (json, location, needle) in [
+            (r#"[{"startDay":0,"endDay":3,"phoneNumber":["+12"]}]"#, "[0].startDay", "1 to 31"),
+            (r#"[{"startDay":1,"end_day":32,"phoneNumber":["+12"]}]"#, "[0].end_day", "1 to 31"),
+            (r#"[{"startDay":"1","endDay":3,"phoneNumber":["+12"]}]"#, "[0].startDay", "\"1\""),
+            (r#"[{"startDay":5,"endDay":3,"phoneNumber":["+12"]}]"#, "[0]", "ends on day 3"),
+            (r#"[{"endDay":3,"phoneNumber":["+12"]}]"#, "[0]", "missing startDay (or start_day)"),
+            (r#"[{"startDay":1,"endDay":3,"phoneNumber":"+12"}]"#, "[0].phoneNumber", "array"),
+            (r#"[{"startDay":1,"start_day":2,"endDay":3,"phoneNumber":["+12"]}]"#, "[0]", "different values"),
+            (r#"[3]"#, "[0]", "group object"),
+        ] {
+            let report = parse(json);
+            assert_eq!(report.roster, None, "{json}");
+            let problem = report.problems.iter().find(|p| p.is_error()).unwrap();
+            assert_eq!(problem.location.as_deref(), Some(location), "{json}: {problem}");
+            assert!(problem.message.contains(needle), "{json}: {problem}");
+        }
+    }
+
+    #[test]
+    fn unparseable_or_empty_files_are_unusable() {
+        for json in ["[{\"startDay\":1,", "\"text\"", "[]", "{}", ""] {
+            let report = parse(json);
+            assert_eq!(report.roster, None, "{json:?}");
+            assert!(report.problems[0].is_error());
+            assert_eq!(report.problems[0].source, "phoneNumber.json");
+        }
+    }
+
+    #[test]
+    fn overlaps_and_gaps_are_warnings() {
+        let report = parse(
+            r#"[{"startDay":1,"endDay":15,"phoneNumber":["+12"]},
+                {"startDay":10,"endDay":20,"phoneNumber":["+13"]},
+                {"startDay":25,"endDay":30,"phoneNumber":["+14"]}]"#,
+        );
+        assert!(report.roster.is_some());
+        let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("group2: days 10-15 overlap with group1"), "{messages:?}");
+        assert!(messages[1].contains("days 21-24 are covered by no group"), "{messages:?}");
+        assert!(messages[2].contains("days 31 are covered by no group"), "{messages:?}");
+        assert!(report.problems.iter().all(|p| p.severity == Severity::Warning));
+    }
+
+    #[test]
+    fn unknown_fields_and_odd_group_keys_are_warnings() {
+        let report = parse(r#"{"day_shift":{"start_day":1,"end_day":31,"phone_number":["+12"],"phone":"x"}}"#);
+        assert!(report.roster.is_some());
+        let locations: Vec<_> = report.problems.iter().map(|p| p.location.clone().unwrap_or_default()).collect();
+        assert_eq!(locations, ["day_shift", "day_shift.phone"]);
+    }
+
+    #[test]
+    fn duplicate_numbers_are_rung_once() {
+        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12345","+12345"]}]"#);
+        let roster = report.roster.unwrap();
+        assert_eq!(numbers(&roster.groups[0]), ["+12345"]);
+        assert!(!roster.groups[0].incomplete);
+        assert_eq!(report.problems[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn first_group_in_file_order_wins() {
+        let roster = parse(
+            r#"[{"startDay":10,"endDay":20,"phoneNumber":["+12"]},{"startDay":1,"endDay":31,"phoneNumber":["+13"]}]"#,
+        )
+        .roster
+        .unwrap();
+        assert_eq!(roster.group_for_day(15), Some(0));
+        assert_eq!(roster.group_for_day(5), Some(1));
+    }
+}
