@@ -8,10 +8,12 @@
 pub mod alert;
 pub mod config;
 pub mod mapping;
+pub mod message;
 pub mod payload;
 pub mod phone;
 pub mod plan;
 pub mod problem;
+pub mod resolve;
 pub mod roster;
 pub mod store;
 

@@ -1,0 +1,153 @@
+//! resolve-roster: the workflow's first step. It reads the alert from whatever input the
+//! execution was started with, picks and reads the roster from S3, and returns the
+//! escalation state: the ordered attempts, the message to speak and the settings the later
+//! states need. Broken files become `problems` and a plan that rings the fallback number;
+//! only a transient S3 failure is an error, for the workflow to retry.
+
+use chrono::{DateTime, Utc};
+use lambda_connect::alert::AlertInput;
+use lambda_connect::config::RosterConfig;
+use lambda_connect::payload::EscalationState;
+use lambda_connect::problem::Severity;
+use lambda_connect::resolve::{ResolveError, resolve};
+use lambda_connect::store::ObjectStore;
+use lambda_runtime::Diagnostic;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tracing::{error, info, warn};
+
+/// What the handler needs, built once at init.
+#[derive(Debug)]
+pub struct Deps<S> {
+    pub store: S,
+    pub config: RosterConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Error(#[from] ResolveError);
+
+impl From<Error> for Diagnostic {
+    fn from(err: Error) -> Self {
+        Diagnostic { error_type: err.0.error_type().to_owned(), error_message: err.to_string() }
+    }
+}
+
+/// Handles one event. The state machine wraps the execution input as
+/// `{"input": <execution input>, "executionName": <name>}` so the escalation is named after
+/// the execution; any other event (an SNS event from `sam local invoke`, a console test) is
+/// taken as the execution input itself.
+pub async fn handle<S: ObjectStore>(deps: &Deps<S>, event: Value, now: DateTime<Utc>) -> Result<EscalationState, Error> {
+    let (input, execution_name) = unwrap(event);
+    let alert = AlertInput::parse(&input);
+    let escalation_id = execution_name
+        .or_else(|| alert.alert.message_id.clone())
+        .unwrap_or_else(|| derived_id(&input, now));
+    let state = resolve(&deps.store, &deps.config, alert, escalation_id, now).await.inspect_err(|err| {
+        error!(error_type = err.error_type(), error = %err, "escalation could not be planned");
+    })?;
+    for problem in &state.problems {
+        match problem.severity {
+            Severity::Error => error!(escalation_id = %state.escalation_id, %problem, "problem found"),
+            Severity::Warning => warn!(escalation_id = %state.escalation_id, %problem, "problem found"),
+        }
+    }
+    info!(
+        escalation_id = %state.escalation_id,
+        topic = state.alert.topic_name.as_deref().unwrap_or("-"),
+        roster = state.roster.as_deref().unwrap_or("-"),
+        today = %state.today,
+        attempts = state.attempts.len(),
+        first_group = state.current.group.as_deref().unwrap_or("fallback"),
+        dry_run = state.dry_run,
+        problems = state.problems.len(),
+        "escalation planned"
+    );
+    Ok(state)
+}
+
+fn unwrap(event: Value) -> (Value, Option<String>) {
+    if let Value::Object(fields) = &event
+        && fields.contains_key("input")
+        && fields.keys().all(|key| key == "input" || key == "executionName")
+    {
+        let name = fields.get("executionName").and_then(Value::as_str).map(str::to_owned);
+        let input = fields.get("input").cloned().unwrap_or(Value::Null);
+        return (input, name);
+    }
+    (event, None)
+}
+
+/// A stable id for inputs that carry none (direct invocations): the same input at the same
+/// second gets the same id, so a retried invocation does not look like a new alert.
+fn derived_id(input: &Value, now: DateTime<Utc>) -> String {
+    let digest = Sha256::digest(format!("{}:{input}", now.timestamp()));
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("direct-{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use lambda_connect::config::Timing;
+    use lambda_connect::phone::PhoneNumber;
+    use lambda_connect::plan::RepeatSettings;
+    use lambda_connect::store::MemoryStore;
+    use serde_json::json;
+
+    fn deps(store: MemoryStore) -> Deps<MemoryStore> {
+        Deps {
+            store,
+            config: RosterConfig {
+                bucket: "b".into(),
+                roster_key: "phoneNumber.json".into(),
+                mapping_key: None,
+                time_zone: chrono_tz::Tz::Asia__Tokyo,
+                alarm_message: "障害が発生しました。".into(),
+                repeat: RepeatSettings::default(),
+                timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
+                fallback: PhoneNumber::parse("+819999999999").unwrap(),
+            },
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_workflow_wrapper_names_the_escalation_after_the_execution() {
+        let event = json!({"input": {"message": "x"}, "executionName": "5f1c0d2e"});
+        let state = handle(&deps(MemoryStore::default()), event, now()).await.unwrap();
+        assert_eq!(state.escalation_id, "5f1c0d2e");
+        assert_eq!(state.alert.message.as_deref(), Some("x"));
+    }
+
+    #[tokio::test]
+    async fn a_direct_sns_event_is_named_after_the_message_id() {
+        let event = json!({"Records": [{"Sns": {"MessageId": "m-1", "TopicArn": "arn:aws:sns:r:1:t"}}]});
+        let state = handle(&deps(MemoryStore::default()), event, now()).await.unwrap();
+        assert_eq!(state.escalation_id, "m-1");
+    }
+
+    #[tokio::test]
+    async fn inputs_without_an_id_get_a_stable_derived_one() {
+        let a = handle(&deps(MemoryStore::default()), json!({}), now()).await.unwrap();
+        let b = handle(&deps(MemoryStore::default()), json!({}), now()).await.unwrap();
+        assert!(a.escalation_id.starts_with("direct-"));
+        assert_eq!(a.escalation_id, b.escalation_id);
+    }
+
+    #[tokio::test]
+    async fn transient_store_errors_surface_with_a_retryable_error_type() {
+        let store = MemoryStore::failing(lambda_connect::store::StoreError::Transient {
+            location: "s3://b/phoneNumber.json".into(),
+            message: "SlowDown".into(),
+        });
+        let err = handle(&deps(store), json!({}), now()).await.unwrap_err();
+        let diagnostic = Diagnostic::from(err);
+        assert_eq!(diagnostic.error_type, "RosterStoreUnavailable");
+        assert!(diagnostic.error_message.contains("s3://b/phoneNumber.json"));
+    }
+}

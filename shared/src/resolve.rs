@@ -1,0 +1,295 @@
+//! From an alert to the escalation state: pick the roster (through the mapping in mapping
+//! mode), read it, plan the attempts and build the message. resolve-roster runs this against
+//! S3; `oncall plan` runs the very same code against a local folder, so a preview always
+//! agrees with what a real alert would do.
+//!
+//! Every problem along the way (missing mapping entry, unreadable or broken roster, odd
+//! input) is collected into `problems` and the plan falls back to the fallback number;
+//! only a transient store failure is an error, so the workflow can retry it.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::alert::{AlertInput, INPUT};
+use crate::config::RosterConfig;
+use crate::mapping::Mapping;
+use crate::message::spoken_message;
+use crate::payload::{CurrentAttempt, EscalationState};
+use crate::plan::{NobodyToRing, local_date, plan_attempts};
+use crate::problem::Problem;
+use crate::roster::{Roster, RosterReport};
+use crate::store::{ObjectStore, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// Worth retrying: S3 throttled or was briefly unreachable.
+    #[error(transparent)]
+    StoreUnavailable(StoreError),
+    /// No roster group and no fallback number: nothing can ring anyone.
+    #[error(transparent)]
+    NobodyToRing(#[from] NobodyToRing),
+}
+
+impl ResolveError {
+    /// Stable names for the workflow's Retry and Catch.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::StoreUnavailable(_) => "RosterStoreUnavailable",
+            Self::NobodyToRing(_) => "NobodyToRing",
+        }
+    }
+}
+
+/// What the mapping (or simple mode) selected for this alert.
+struct Selection {
+    roster_key: Option<String>,
+    message: String,
+    time_zone: Tz,
+    dry_run: bool,
+}
+
+/// Builds the escalation for one alert. `now` is the real time; the input's `at`, when
+/// given, only moves the date the roster is read for.
+pub async fn resolve(
+    store: &impl ObjectStore,
+    config: &RosterConfig,
+    input: AlertInput,
+    escalation_id: String,
+    now: DateTime<Utc>,
+) -> Result<EscalationState, ResolveError> {
+    let AlertInput { alert, dry_run, at, mut problems } = input;
+    let selection = select(store, config, alert.topic_name.as_deref(), &mut problems).await?;
+
+    let mut roster_location = None;
+    let roster = match &selection.roster_key {
+        None => None,
+        Some(key) => {
+            let location = store.location(key);
+            match read(store, key, &mut problems).await? {
+                None => None,
+                Some(bytes) => {
+                    let RosterReport { roster, problems: found } = Roster::parse(&location, &bytes);
+                    problems.extend(found);
+                    roster_location = Some(location);
+                    roster
+                }
+            }
+        }
+    };
+
+    let today = local_date(at.unwrap_or(now), selection.time_zone);
+    let attempts = plan_attempts(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
+    let dry_run = dry_run || selection.dry_run;
+    let wait_seconds = if dry_run { 0 } else { config.timing.poll_interval_seconds };
+    let current = attempts
+        .first()
+        .map(|first| CurrentAttempt::from_plan(first, wait_seconds))
+        .ok_or_else(|| NobodyToRing { reason: "the plan has no attempts".to_owned() })?;
+    let message = spoken_message(&selection.message, &alert);
+    Ok(EscalationState {
+        escalation_id,
+        started_at: now,
+        alert,
+        message,
+        dry_run,
+        roster: roster_location,
+        time_zone: selection.time_zone.name().to_owned(),
+        today,
+        attempts,
+        timing: config.timing,
+        problems,
+        current,
+        calls: Vec::new(),
+        history: Vec::new(),
+        decision: None,
+        outcome: None,
+    })
+}
+
+async fn select(
+    store: &impl ObjectStore,
+    config: &RosterConfig,
+    topic: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> Result<Selection, ResolveError> {
+    let mut selection = Selection {
+        roster_key: Some(config.roster_key.clone()),
+        message: config.alarm_message.clone(),
+        time_zone: config.time_zone,
+        dry_run: false,
+    };
+    let Some(mapping_key) = &config.mapping_key else { return Ok(selection) };
+    // In mapping mode nothing but the mapping may choose the roster: a default roster could
+    // belong to another project and ring people who have nothing to do with the alert.
+    selection.roster_key = None;
+    let Some(bytes) = read(store, mapping_key, problems).await? else { return Ok(selection) };
+    let report = Mapping::parse(&store.location(mapping_key), &bytes);
+    problems.extend(report.problems);
+    let Some(mapping) = report.mapping else { return Ok(selection) };
+    let Some(topic) = topic else {
+        problems.push(Problem::error(
+            INPUT,
+            Some("TopicArn".into()),
+            "no SNS topic in the alert, and MAPPING_JSON_FILE needs one to choose the roster; the fallback number is rung",
+        ));
+        return Ok(selection);
+    };
+    match mapping.lookup(topic) {
+        None => problems.push(Problem::error(
+            store.location(mapping_key),
+            None,
+            format!("topic {topic} is not in the mapping; the fallback number is rung"),
+        )),
+        Some(entry) => {
+            selection.roster_key = Some(entry.phone_number_json_file.clone());
+            selection.message = entry.message.clone().unwrap_or(selection.message);
+            selection.time_zone = entry.time_zone.unwrap_or(selection.time_zone);
+            selection.dry_run = entry.dry_run;
+        }
+    }
+    Ok(selection)
+}
+
+/// Reads an object; a missing or unreadable one becomes a problem, a transient failure an error.
+async fn read(store: &impl ObjectStore, key: &str, problems: &mut Vec<Problem>) -> Result<Option<Vec<u8>>, ResolveError> {
+    match store.get(key).await {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(err) if err.is_transient() => Err(ResolveError::StoreUnavailable(err)),
+        Err(err) => {
+            problems.push(Problem::error(store.location(key), None, format!("{}; the fallback number is rung", err.reason())));
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Timing;
+    use crate::phone::PhoneNumber;
+    use crate::plan::RepeatSettings;
+    use crate::store::MemoryStore;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn config(mapping: Option<&str>) -> RosterConfig {
+        RosterConfig {
+            bucket: "rosters".into(),
+            roster_key: "phoneNumber.json".into(),
+            mapping_key: mapping.map(str::to_owned),
+            time_zone: Tz::Asia__Tokyo,
+            alarm_message: "障害が発生しました。".into(),
+            repeat: RepeatSettings { repeat_count: 1, repeat_group: false },
+            timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
+            fallback: PhoneNumber::parse("+819999999999").unwrap(),
+        }
+    }
+
+    const ROSTER: &str = r#"[{"startDay":1,"endDay":15,"phoneNumber":["+811111111111"]},
+                             {"startDay":16,"endDay":31,"phoneNumber":["+812222222222"]}]"#;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
+    }
+
+    fn numbers(state: &EscalationState) -> Vec<Vec<&str>> {
+        state.attempts.iter().map(|a| a.phone_numbers.iter().map(PhoneNumber::as_str).collect()).collect()
+    }
+
+    async fn run(store: &MemoryStore, config: &RosterConfig, input: serde_json::Value) -> EscalationState {
+        resolve(store, config, AlertInput::parse(&input), "exec-1".into(), now()).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn simple_mode_plans_from_the_configured_roster() {
+        let store = MemoryStore::from([("phoneNumber.json", ROSTER)]);
+        let state = run(&store, &config(None), json!({})).await;
+        assert_eq!(numbers(&state), [["+812222222222"], ["+811111111111"]]);
+        assert_eq!(state.current.phone_numbers, state.attempts[0].phone_numbers);
+        assert_eq!(state.current.wait_seconds, 10);
+        assert_eq!(state.message, "障害が発生しました。");
+        assert_eq!(state.roster.as_deref(), Some("mem://phoneNumber.json"));
+        assert_eq!(state.today.to_string(), "2026-11-21");
+        assert_eq!(state.problems, vec![]);
+    }
+
+    #[tokio::test]
+    async fn mapping_mode_picks_the_topics_roster_message_and_zone() {
+        let store = MemoryStore::from([
+            ("mapping.json", r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","message":"A案件で障害です。","timeZone":"Pacific/Honolulu"}]"#),
+            ("a.json", ROSTER),
+        ]);
+        // 2026-11-16T03:00Z is the 16th in Tokyo but still the 15th in Honolulu.
+        let input = json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic", "at": "2026-11-16T03:00:00Z"});
+        let state = run(&store, &config(Some("mapping.json")), input).await;
+        assert_eq!(numbers(&state)[0], ["+811111111111"]);
+        assert_eq!(state.message, "A案件で障害です。");
+        assert_eq!(state.time_zone, "Pacific/Honolulu");
+        assert_eq!(state.problems, vec![]);
+    }
+
+    #[tokio::test]
+    async fn a_topic_missing_from_the_mapping_rings_the_fallback_and_says_so() {
+        let store = MemoryStore::from([
+            ("mapping.json", r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json"}]"#),
+            ("a.json", ROSTER),
+            ("phoneNumber.json", ROSTER),
+        ]);
+        let input = json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:c-topic"});
+        let state = run(&store, &config(Some("mapping.json")), input).await;
+        assert_eq!(numbers(&state), [["+819999999999"]]);
+        assert_eq!(state.roster, None);
+        assert_eq!(state.problems.len(), 1);
+        assert!(state.problems[0].message.contains("topic c-topic is not in the mapping"), "{:?}", state.problems);
+    }
+
+    #[tokio::test]
+    async fn mapping_mode_without_a_topic_rings_the_fallback() {
+        let store = MemoryStore::from([("mapping.json", "[]"), ("phoneNumber.json", ROSTER)]);
+        let state = run(&store, &config(Some("mapping.json")), json!({})).await;
+        assert_eq!(numbers(&state), [["+819999999999"]]);
+        assert!(state.problems.iter().any(|p| p.location.as_deref() == Some("TopicArn")));
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_broken_roster_rings_the_fallback_with_the_problem() {
+        let missing = run(&MemoryStore::default(), &config(None), json!({})).await;
+        assert_eq!(numbers(&missing), [["+819999999999"]]);
+        assert_eq!(missing.problems[0].source, "mem://phoneNumber.json");
+        assert_eq!(missing.problems[0].message, "the file does not exist; the fallback number is rung");
+
+        let broken = MemoryStore::from([("phoneNumber.json", "[{\"startDay\": 1,")]);
+        let state = run(&broken, &config(None), json!({})).await;
+        assert_eq!(numbers(&state), [["+819999999999"]]);
+        assert!(state.problems[0].message.contains("not valid JSON"));
+    }
+
+    #[tokio::test]
+    async fn a_transient_store_failure_is_a_retryable_error() {
+        let store = MemoryStore::failing(StoreError::Transient { location: "s3://b/k".into(), message: "SlowDown".into() });
+        let err = resolve(&store, &config(None), AlertInput::default(), "e".into(), now()).await.unwrap_err();
+        assert_eq!(err.error_type(), "RosterStoreUnavailable");
+    }
+
+    #[tokio::test]
+    async fn dry_run_comes_from_the_input_or_the_mapping_and_never_waits() {
+        let store = MemoryStore::from([
+            ("mapping.json", r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"phoneNumber.json","dryRun":true}]"#),
+            ("phoneNumber.json", ROSTER),
+        ]);
+        let by_mapping =
+            run(&store, &config(Some("mapping.json")), json!({"topicArn": "arn:aws:sns:r:1:a-topic"})).await;
+        assert!(by_mapping.dry_run);
+        assert_eq!(by_mapping.current.wait_seconds, 0);
+        let by_input = run(&store, &config(None), json!({"dryRun": true})).await;
+        assert!(by_input.dry_run);
+    }
+
+    #[tokio::test]
+    async fn the_alert_text_is_what_gets_spoken() {
+        let store = MemoryStore::from([("phoneNumber.json", ROSTER)]);
+        let state = run(&store, &config(None), json!({"message": "DB down"})).await;
+        assert_eq!(state.message, "DB down");
+        assert_eq!(state.alert.message.as_deref(), Some("DB down"));
+    }
+}

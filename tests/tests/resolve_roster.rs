@@ -1,0 +1,230 @@
+//! resolve-roster's handler against a real S3-protocol server, for every input shape the
+//! workflow accepts and every kind of broken input: the files are the ones users already
+//! have (`../shared/compat/`) and the documented samples (`samplejson/`).
+
+use std::path::Path;
+
+use chrono::{DateTime, TimeZone, Utc};
+use lambda_connect::aws::S3Store;
+use lambda_connect::config::{RosterConfig, Timing};
+use lambda_connect::payload::EscalationState;
+use lambda_connect::phone::PhoneNumber;
+use lambda_connect::plan::RepeatSettings;
+use lambda_connect_tests::s3_server::S3Server;
+use lambda_connect_tests::{compat_dir, sample};
+use resolve_roster::{Deps, handle};
+use serde_json::{Value, json};
+
+const BUCKET: &str = "rosters";
+const FALLBACK: &str = "+819099990000";
+
+fn config(mapping: Option<&str>) -> RosterConfig {
+    RosterConfig {
+        bucket: BUCKET.into(),
+        roster_key: "phoneNumber.json".into(),
+        mapping_key: mapping.map(str::to_owned),
+        time_zone: chrono_tz::Tz::Asia__Tokyo,
+        alarm_message: "障害が発生しました。".into(),
+        repeat: RepeatSettings { repeat_count: 2, repeat_group: false },
+        timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
+        fallback: PhoneNumber::parse(FALLBACK).unwrap(),
+    }
+}
+
+/// 2026-11-21 12:00 in Tokyo.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+fn event(path: &Path) -> Value {
+    serde_json::from_slice(&read(path)).unwrap()
+}
+
+/// A server with the bucket holding `objects` (key, local file).
+async fn server(objects: &[(&str, &Path)]) -> S3Server {
+    let server = S3Server::start().await.unwrap();
+    server.create_bucket(BUCKET).await.unwrap();
+    for (key, path) in objects {
+        server.put(BUCKET, key, read(path)).await.unwrap();
+    }
+    server
+}
+
+async fn run(server: &S3Server, mapping: Option<&str>, input: Value) -> EscalationState {
+    let deps = Deps { store: S3Store::new(server.client(), BUCKET), config: config(mapping) };
+    handle(&deps, input, now()).await.unwrap()
+}
+
+fn attempts(state: &EscalationState) -> Vec<Vec<&str>> {
+    state.attempts.iter().map(|a| a.phone_numbers.iter().map(PhoneNumber::as_str).collect()).collect()
+}
+
+fn problems(state: &EscalationState) -> Vec<String> {
+    state.problems.iter().map(ToString::to_string).collect()
+}
+
+#[tokio::test]
+async fn pipe_batch_in_mapping_mode_plans_the_projects_roster_and_speaks_the_alarm() {
+    let server = server(&[
+        ("mapping.json", &sample("mapping.json")),
+        ("projectA-phoneNumber.json", &sample("projectA-phoneNumber.json")),
+    ])
+    .await;
+    let input = json!({"input": event(&sample("resolve-roster.pipe.json")), "executionName": "exec-pipe"});
+    let state = run(&server, Some("mapping.json"), input).await;
+    assert_eq!(state.escalation_id, "exec-pipe");
+    assert_eq!(state.alert.topic_name.as_deref(), Some("projectA-sns-topic"));
+    assert_eq!(state.roster.as_deref(), Some("s3://rosters/projectA-phoneNumber.json"));
+    // The 21st: group3 first, then round the groups, twice.
+    assert_eq!(attempts(&state)[..3], [vec!["+819033330001"], vec!["+819011110001", "+819011110002"], vec![
+        "+819022220001",
+        "+819022220002"
+    ]]);
+    assert_eq!(state.attempts.len(), 6);
+    assert!(state.message.starts_with("A案件で障害が発生しました。 アラーム prod-db-cpu が ALARM になりました。"));
+    assert_eq!(problems(&state), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn lambda_sns_event_uses_the_projects_time_zone() {
+    let server = server(&[
+        ("mapping.json", &sample("mapping.json")),
+        ("projectB-phoneNumber.json", &sample("projectB-phoneNumber.json")),
+    ])
+    .await;
+    let state = run(&server, Some("mapping.json"), event(&sample("resolve-roster.sns.json"))).await;
+    assert_eq!(state.escalation_id, "95df01b4-ee98-5cb9-9903-4c221d41eb5e");
+    assert_eq!(state.time_zone, "America/Los_Angeles");
+    assert_eq!(state.today.to_string(), "2026-11-20");
+    assert_eq!(attempts(&state), [["+14155550101", "+14155550102"], ["+14155550101", "+14155550102"]]);
+    assert_eq!(state.message, "Disk usage on web-1 is 97%.");
+}
+
+#[tokio::test]
+async fn console_start_previews_another_day_as_a_dry_run() {
+    let server = server(&[
+        ("mapping.json", &sample("mapping.json")),
+        ("projectA-phoneNumber.json", &sample("projectA-phoneNumber.json")),
+    ])
+    .await;
+    let state = run(&server, Some("mapping.json"), event(&sample("resolve-roster.console.json"))).await;
+    assert!(state.dry_run);
+    assert_eq!(state.current.wait_seconds, 0);
+    assert_eq!(state.today.to_string(), "2026-12-01");
+    assert_eq!(attempts(&state)[0], ["+819011110001", "+819011110002"]);
+}
+
+#[tokio::test]
+async fn empty_input_in_simple_mode_reads_every_roster_format() {
+    for file in ["phoneNumber.json", "phoneNumber_snake.json", "phoneNumber_old.json"] {
+        let server = server(&[("phoneNumber.json", &sample(file))]).await;
+        let state = run(&server, None, event(&sample("resolve-roster.empty.json"))).await;
+        assert_eq!(problems(&state), Vec::<String>::new(), "{file}");
+        assert!(state.attempts.iter().all(|a| a.group.is_some() && !a.includes_fallback), "{file}");
+        assert_eq!(state.message, "障害が発生しました。");
+    }
+}
+
+#[tokio::test]
+async fn compat_snake_case_mapping_and_roster_work_unchanged() {
+    let server = server(&[
+        ("mapping.json", &compat_dir().join("mapping_snake.json")),
+        ("a-phoneNumber.json", &compat_dir().join("phoneNumber_snake_array.json")),
+    ])
+    .await;
+    let input = json!({"Records": [{"Sns": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:a-topic"}}]});
+    let state = run(&server, Some("mapping.json"), input).await;
+    assert_eq!(attempts(&state)[0], ["+55555555555", "+66666666666"]);
+    assert_eq!(problems(&state), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn compat_placeholder_numbers_are_reported_and_never_dialled() {
+    let server = server(&[
+        ("mapping.json", &compat_dir().join("mapping_snake.json")),
+        ("b-phoneNumber.json", &compat_dir().join("b-phoneNumber_placeholder_numbers.json")),
+    ])
+    .await;
+    let state = run(&server, Some("mapping.json"), event(&compat_dir().join("event_minimal_sns.json"))).await;
+    assert!(attempts(&state).iter().all(|numbers| numbers == &[FALLBACK]), "{:?}", attempts(&state));
+    let found = problems(&state);
+    assert_eq!(found.len(), 6, "{found:?}");
+    assert!(found[0].starts_with("error: s3://rosters/b-phoneNumber.json: [0].phone_number[0]: "), "{found:?}");
+    assert!(found.iter().all(|p| !p.contains("+bbbbbbbbbbb")), "numbers are masked: {found:?}");
+}
+
+#[tokio::test]
+async fn compat_old_format_placeholders_ring_the_fallback() {
+    let server = server(&[("phoneNumber.json", &compat_dir().join("phoneNumber_old.json"))]).await;
+    let state = run(&server, None, json!({})).await;
+    assert!(attempts(&state).iter().all(|numbers| numbers == &[FALLBACK]));
+    assert_eq!(state.problems.iter().filter(|p| p.is_error()).count(), 4);
+    assert_eq!(state.problems[0].location.as_deref(), Some("group1.phone_number[0]"));
+}
+
+#[tokio::test]
+async fn a_topic_missing_from_the_mapping_rings_the_fallback() {
+    let server = server(&[("mapping.json", &compat_dir().join("mapping_snake.json"))]).await;
+    let input = json!({"topicArn": "arn:aws:sns:us-east-1:123456789012:unknown-topic"});
+    let state = run(&server, Some("mapping.json"), input).await;
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    assert_eq!(problems(&state), [
+        "error: s3://rosters/mapping.json: topic unknown-topic is not in the mapping; the fallback number is rung"
+    ]);
+}
+
+#[tokio::test]
+async fn a_missing_roster_or_mapping_file_rings_the_fallback() {
+    let server = server(&[]).await;
+    let state = run(&server, None, json!({})).await;
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    assert_eq!(problems(&state), [
+        "error: s3://rosters/phoneNumber.json: the file does not exist; the fallback number is rung"
+    ]);
+    let state = run(&server, Some("mapping.json"), json!({"topicArn": "arn:aws:sns:r:1:a-topic"})).await;
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    assert_eq!(problems(&state), ["error: s3://rosters/mapping.json: the file does not exist; the fallback number is rung"]);
+}
+
+#[tokio::test]
+async fn an_unparseable_roster_rings_the_fallback_and_names_the_file() {
+    let server = S3Server::start().await.unwrap();
+    server.create_bucket(BUCKET).await.unwrap();
+    server.put(BUCKET, "phoneNumber.json", "[{\"startDay\": 1, \"endDay\": 9,").await.unwrap();
+    let state = run(&server, None, json!({})).await;
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    assert!(problems(&state)[0].starts_with("error: s3://rosters/phoneNumber.json: not valid JSON"));
+}
+
+#[tokio::test]
+async fn a_missing_bucket_rings_the_fallback_instead_of_retrying() {
+    let server = S3Server::start().await.unwrap();
+    let state = run(&server, None, json!({})).await;
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    assert!(problems(&state)[0].starts_with("error: s3://rosters/phoneNumber.json: "), "{:?}", problems(&state));
+}
+
+#[tokio::test]
+async fn an_unreachable_s3_is_a_retryable_error_for_the_workflow() {
+    let server = S3Server::start().await.unwrap();
+    let client = server.client();
+    let endpoint = server.endpoint();
+    drop(server);
+    // The server is gone: every request fails to connect. One attempt keeps the test fast.
+    let sdk_config = client
+        .config()
+        .to_builder()
+        .endpoint_url(endpoint)
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(1))
+        .build();
+    let store = S3Store::new(aws_sdk_s3::Client::from_conf(sdk_config), BUCKET);
+    let deps = Deps { store, config: config(None) };
+    let err = handle(&deps, json!({}), now()).await.unwrap_err();
+    let diagnostic = lambda_runtime::Diagnostic::from(err);
+    assert_eq!(diagnostic.error_type, "RosterStoreUnavailable");
+    assert!(diagnostic.error_message.contains("s3://rosters/phoneNumber.json"), "{}", diagnostic.error_message);
+}

@@ -1,0 +1,67 @@
+//! Every file in `samplejson/` is valid: rosters and mappings parse without a problem, a
+//! mapping's rosters are there too, and each resolve-roster input reads as a clean alert.
+//! Other functions' sample events are checked by their own tests; here they must at least
+//! be JSON.
+
+use lambda_connect::alert::AlertInput;
+use lambda_connect::mapping::Mapping;
+use lambda_connect::roster::Roster;
+use lambda_connect_tests::workspace_root;
+
+fn samples() -> Vec<(String, Vec<u8>)> {
+    let dir = workspace_root().join("samplejson");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn is_roster(name: &str) -> bool {
+    name.starts_with("phoneNumber") || name.ends_with("-phoneNumber.json")
+}
+
+#[test]
+fn every_sample_roster_parses_without_problems() {
+    let rosters: Vec<_> = samples().into_iter().filter(|(name, _)| is_roster(name)).collect();
+    assert!(rosters.len() >= 3, "the three roster formats have samples");
+    for (name, bytes) in rosters {
+        let report = Roster::parse(&name, &bytes);
+        assert!(report.roster.is_some(), "{name}");
+        assert_eq!(report.problems, vec![], "{name}");
+    }
+}
+
+#[test]
+fn every_sample_mapping_parses_and_its_rosters_exist() {
+    let all = samples();
+    let mappings: Vec<_> = all.iter().filter(|(name, _)| name.starts_with("mapping")).collect();
+    assert!(!mappings.is_empty());
+    for (name, bytes) in mappings {
+        let report = Mapping::parse(name, bytes);
+        assert_eq!(report.problems, vec![], "{name}");
+        for entry in report.mapping.unwrap().entries {
+            assert!(all.iter().any(|(n, _)| *n == entry.phone_number_json_file), "{name} names a missing roster");
+        }
+    }
+}
+
+#[test]
+fn every_resolve_roster_input_reads_as_a_clean_alert() {
+    let inputs: Vec<_> = samples().into_iter().filter(|(name, _)| name.starts_with("resolve-roster.")).collect();
+    assert_eq!(inputs.len(), 4, "pipe, sns, console and empty inputs");
+    for (name, bytes) in inputs {
+        let parsed = AlertInput::parse(&serde_json::from_slice(&bytes).unwrap());
+        assert_eq!(parsed.problems, vec![], "{name}");
+    }
+}
+
+#[test]
+fn every_sample_is_json() {
+    for (name, bytes) in samples() {
+        assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(), "{name}");
+    }
+}
