@@ -1,0 +1,303 @@
+"""The SAM template: it lints, it wires the state machine's placeholders, every function is a
+crate built for arm64 with cargo-lambda, and the settings keep the original tool's names and
+defaults."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+
+from support import (
+    FIXTURES,
+    FUNCTIONS,
+    ROOT,
+    SAM_FUNCTION,
+    SHARED_SRC,
+    TEMPLATE,
+    crate_is_written,
+    crates,
+    definition_path,
+    function_name,
+    load_template,
+    placeholders,
+    ref_target,
+    resources,
+    rust_number_const,
+    rust_string_const,
+    state_machine,
+    substitution_mismatch,
+    workspace_members,
+)
+
+TEMPLATE_DATA = load_template()
+FUNCTIONS_IN_TEMPLATE = {
+    logical_id: resource for logical_id, resource in resources(TEMPLATE_DATA, SAM_FUNCTION).items()
+}
+
+
+def test_cfn_lint_reports_nothing():
+    # Offline: cfn-lint ships its resource schemas. Two regions, so a resource type missing
+    # from the region most teams deploy to (Tokyo) is caught as well as a general error.
+    matches = lint_file(TEMPLATE, config=ManualArgs(regions=["ap-northeast-1", "us-east-1"]))
+    assert [str(match) for match in matches] == []
+
+
+# --- state machine placeholders ---------------------------------------------------------
+
+
+def test_placeholder_check_catches_a_missing_and_an_unused_substitution():
+    asl = (FIXTURES / "placeholders.asl.json").read_text(encoding="utf-8")
+    json.loads(asl)  # the fixture is a real ASL-shaped JSON document
+    missing, unused = substitution_mismatch(asl, {"FirstFunctionArn": "x", "UnusedTopicArn": "y"})
+    assert missing == {"SecondFunctionArn"}
+    assert unused == {"UnusedTopicArn"}
+    # JSONPath ($.x, $$.Execution) and intrinsic format strings ({}) are not placeholders.
+    assert placeholders(asl) == {"FirstFunctionArn", "SecondFunctionArn"}
+
+
+def test_every_asl_placeholder_has_a_substitution_and_vice_versa():
+    path = definition_path(TEMPLATE_DATA)
+    if not path.is_file():
+        pytest.skip(f"{path.relative_to(ROOT)} is not written yet")
+    text = path.read_text(encoding="utf-8")
+    json.loads(text)
+    _, machine = state_machine(TEMPLATE_DATA)
+    missing, unused = substitution_mismatch(text, machine["Properties"]["DefinitionSubstitutions"])
+    assert not missing, f"placeholders in {path.name} with no DefinitionSubstitutions entry: {sorted(missing)}"
+    assert not unused, f"DefinitionSubstitutions entries {path.name} never uses: {sorted(unused)}"
+
+
+def test_substitutions_are_the_agreed_contract():
+    # The lead's ASL is written against exactly these names.
+    _, machine = state_machine(TEMPLATE_DATA)
+    assert set(machine["Properties"]["DefinitionSubstitutions"]) == {
+        "ResolveRosterFunctionArn",
+        "PlaceCallFunctionArn",
+        "CheckContactFunctionArn",
+        "NextTargetFunctionArn",
+        "OutcomeTopicArn",
+    }
+
+
+def test_state_machine_is_standard_named_and_logged():
+    _, machine = state_machine(TEMPLATE_DATA)
+    properties = machine["Properties"]
+    assert properties["Type"] == "STANDARD"
+    # A fixed name lets its role allow StartExecution on itself without a cycle.
+    assert properties["Name"] == {"Fn::Sub": "${AWS::StackName}-escalation"}
+    logging = properties["Logging"]
+    assert logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]
+    assert TEMPLATE_DATA["Parameters"]["IncludeExecutionData"]["Default"] == "false"
+
+
+# --- functions and crates ----------------------------------------------------------------
+
+
+def test_every_function_is_a_crate_and_every_crate_a_function():
+    in_template = {function_name(resource) for resource in FUNCTIONS_IN_TEMPLATE.values()}
+    assert None not in in_template, "every function names its binary in Metadata.BuildProperties.Binary"
+    assert in_template == set(crates()), (
+        f"functions without a crate: {sorted(in_template - set(crates()))}; "
+        f"crates without a function: {sorted(set(crates()) - in_template)}"
+    )
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS_IN_TEMPLATE))
+def test_function_builds_its_own_crate_for_arm64_with_cargo_lambda(logical_id):
+    resource = FUNCTIONS_IN_TEMPLATE[logical_id]
+    globals_ = TEMPLATE_DATA.get("Globals", {}).get("Function", {})
+    properties = {**globals_, **resource["Properties"]}
+    name = function_name(resource)
+    assert resource["Metadata"]["BuildMethod"] == "rust-cargolambda"
+    assert properties["Runtime"] == "provided.al2023"
+    assert properties["Architectures"] == ["arm64"]
+    assert properties["Handler"] == "bootstrap"
+    crate_dir = (TEMPLATE.parent / properties["CodeUri"]).resolve()
+    assert crate_dir == (FUNCTIONS / name).resolve(), f"{logical_id} builds {crate_dir}, not functions/{name}"
+    assert f"functions/{name}" in workspace_members(), f"functions/{name} is not a workspace member"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS_IN_TEMPLATE))
+def test_function_environment_names_are_read_by_its_code(logical_id):
+    # A misspelt variable would be silently ignored and the default used instead.
+    resource = FUNCTIONS_IN_TEMPLATE[logical_id]
+    name = function_name(resource)
+    crate_dir = FUNCTIONS / name
+    if not crate_is_written(crate_dir):
+        pytest.skip(f"functions/{name} is not written yet")
+    sources = "\n".join(
+        path.read_text(encoding="utf-8") for path in [*crate_dir.rglob("*.rs"), *SHARED_SRC.rglob("*.rs")]
+    )
+    variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+    unread = sorted(variable for variable in variables if f'"{variable}"' not in sources)
+    assert not unread, f"{name} is given variables no code reads: {unread}"
+
+
+def _env(function_binary: str) -> dict:
+    for resource in FUNCTIONS_IN_TEMPLATE.values():
+        if function_name(resource) == function_binary:
+            return resource["Properties"]["Environment"]["Variables"]
+    raise AssertionError(f"no function {function_binary}")
+
+
+def _parameter_of(value) -> str:
+    target = ref_target(value)
+    assert target in TEMPLATE_DATA["Parameters"], f"{value} is not a parameter"
+    return target
+
+
+def test_the_original_settings_are_parameters_with_the_original_defaults():
+    env = _env("resolve-roster")
+    parameters = TEMPLATE_DATA["Parameters"]
+    config = SHARED_SRC / "config.rs"
+
+    def default(variable):
+        value = env[variable]
+        if isinstance(value, dict) and "Fn::If" in value:  # optional: absent when empty
+            value = value["Fn::If"][1]
+        return str(parameters[_parameter_of(value)].get("Default"))
+
+    assert default("CALL_REPEAT_COUNT") == "3"
+    assert default("CALL_REPEAT_GROUP") == "False"
+    assert default("CALL_STATE_CHECK_INTERVAL_SECONDS") == "60"
+    assert default("CONNECT_ALARM_MSG") == "障害が発生しました。"
+    assert default("PHONE_NUMBER_JSON_FILE") == "phoneNumber.json"
+    assert default("ROSTER_TIME_ZONE") == "Asia/Tokyo"
+    assert default("MAPPING_JSON_FILE") == ""
+    # ... and the code agrees, so a function run without the template behaves the same.
+    assert default("CONNECT_ALARM_MSG") == rust_string_const(config, "DEFAULT_ALARM_MESSAGE")
+    assert default("PHONE_NUMBER_JSON_FILE") == rust_string_const(config, "DEFAULT_ROSTER_KEY")
+    assert default("CALL_STATE_CHECK_INTERVAL_SECONDS") == str(
+        rust_number_const(config, "DEFAULT_CHECK_INTERVAL_SECONDS")
+    )
+    assert default("CALL_POLL_INTERVAL_SECONDS") == str(rust_number_const(config, "DEFAULT_POLL_INTERVAL_SECONDS"))
+
+
+def test_connect_settings_are_parameters():
+    place_call = _env("place-call")
+    for variable in ["CONNECT_INSTANCE_ID", "CONNECT_SOURCE_PHONE_NUMBER", "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER"]:
+        _parameter_of(place_call[variable])
+    # The stack's own flow when no flow id is given, else the given one.
+    flow = place_call["CONNECT_CONTACT_FLOW_ID"]["Fn::If"]
+    assert flow[0] == "CreateContactFlow"
+    assert "AcknowledgementFlow" in json.dumps(flow[1])
+    assert _parameter_of(flow[2]) == "ConnectContactFlowId"
+    assert TEMPLATE_DATA["Conditions"]["CreateContactFlow"] == {"Fn::Equals": [{"Ref": "ConnectContactFlowId"}, ""]}
+
+
+def test_the_ack_attribute_read_is_the_one_the_created_flow_sets():
+    ack = _env("check-contact")["CONNECT_ACK_ATTRIBUTE"]["Fn::If"]
+    assert ack[0] == "CreateContactFlow"
+    assert ack[1] == rust_string_const(SHARED_SRC / "config.rs", "DEFAULT_ACK_ATTRIBUTE")
+    assert _parameter_of(ack[2]) == "ConnectAckAttribute"
+
+
+# --- alert intake ----------------------------------------------------------------------
+
+
+def test_alerts_flow_from_sns_through_sqs_and_a_pipe_to_the_machine():
+    machine_id, _ = state_machine(TEMPLATE_DATA)
+    pipes = resources(TEMPLATE_DATA, "AWS::Pipes::Pipe")
+    assert len(pipes) == 1
+    pipe = next(iter(pipes.values()))["Properties"]
+    assert pipe["SourceParameters"]["SqsQueueParameters"]["BatchSize"] == 1
+    assert pipe["TargetParameters"]["StepFunctionStateMachineParameters"]["InvocationType"] == "FIRE_AND_FORGET"
+    assert ref_target(pipe["Target"]) == machine_id
+    queue_id = ref_target(pipe["Source"])
+    queue = TEMPLATE_DATA["Resources"][queue_id]["Properties"]
+    dlq_id = ref_target(queue["RedrivePolicy"]["deadLetterTargetArn"])
+    assert TEMPLATE_DATA["Resources"][dlq_id]["Type"] == "AWS::SQS::Queue"
+    assert queue["SqsManagedSseEnabled"] is True
+
+    subscriptions = resources(TEMPLATE_DATA, "AWS::SNS::Subscription")
+    to_queue = {k: v["Properties"] for k, v in subscriptions.items() if ref_target(v["Properties"]["Endpoint"]) == queue_id}
+    assert to_queue, "nothing subscribes the alert queue"
+    for name, subscription in to_queue.items():
+        assert subscription["Protocol"] == "sqs"
+        # The envelope carries TopicArn, which mapping mode needs.
+        assert subscription.get("RawMessageDelivery") in (False, "false", None), name
+
+
+def test_the_queue_accepts_only_the_alert_topics():
+    policies = [
+        r["Properties"] for r in resources(TEMPLATE_DATA, "AWS::SQS::QueuePolicy").values()
+    ]
+    assert len(policies) == 1
+    (statement,) = policies[0]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    sources = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+    subscribed_topics = [
+        json.dumps(v["Properties"]["TopicArn"], sort_keys=True)
+        for v in resources(TEMPLATE_DATA, "AWS::SNS::Subscription").values()
+        if v["Properties"]["Protocol"] == "sqs"
+    ]
+    allowed = [json.dumps(s.get("Fn::If", [None, s])[1] if isinstance(s, dict) else s, sort_keys=True) for s in sources]
+    assert sorted(subscribed_topics) == sorted(allowed)
+
+
+def test_existing_topic_slots_are_all_subscribed_and_allowed():
+    # ExistingAlertTopicArns is padded so each slot Selects an ARN or "".
+    slots = sorted(k for k in TEMPLATE_DATA["Conditions"] if k.startswith("HasExistingAlertTopic"))
+    assert len(slots) == 5
+    subscriptions = {
+        v.get("Condition") for v in resources(TEMPLATE_DATA, "AWS::SNS::Subscription").values() if v.get("Condition")
+    }
+    assert set(slots) <= subscriptions
+    padded = TEMPLATE_DATA["Conditions"]["HasExistingAlertTopic5"]["Fn::Not"][0]["Fn::Equals"][0]["Fn::Select"]
+    assert padded[0] == 4
+    # ",,,," appended to the joined list: five entries even when it is empty.
+    assert padded[1]["Fn::Split"][1]["Fn::Join"][1][1] == ",,,,"
+
+
+def test_roster_bucket_is_private_encrypted_and_versioned():
+    buckets = resources(TEMPLATE_DATA, "AWS::S3::Bucket")
+    assert len(buckets) == 1
+    bucket = next(iter(buckets.values()))
+    properties = bucket["Properties"]
+    assert properties["VersioningConfiguration"]["Status"] == "Enabled"
+    assert all(properties["PublicAccessBlockConfiguration"].values())
+    assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert bucket["DeletionPolicy"] == "Retain"
+
+
+def test_alarms_watch_the_dead_letter_queue_and_failed_executions():
+    alarms = [a["Properties"] for a in resources(TEMPLATE_DATA, "AWS::CloudWatch::Alarm").values()]
+    watched = {(a["Namespace"], a["MetricName"]) for a in alarms}
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in watched
+    assert ("AWS/States", "ExecutionsFailed") in watched
+    for alarm in alarms:
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Threshold"] == 0
+        assert alarm["AlarmActions"], f"{alarm['MetricName']} notifies nobody"
+
+
+def test_the_forwarding_webhook_is_optional_and_public_only_by_url():
+    forward = FUNCTIONS_IN_TEMPLATE["ForwardCallFunction"]
+    assert forward["Condition"] == "ForwardCalls"
+    assert forward["Properties"]["FunctionUrlConfig"] == {"AuthType": "NONE"}
+    notify = FUNCTIONS_IN_TEMPLATE["NotifySlackFunction"]
+    assert notify["Condition"] == "NotifySlack"
+    (event,) = notify["Properties"]["Events"].values()
+    assert event["Type"] == "SNS" and ref_target(event["Properties"]["Topic"]) == "OutcomeTopic"
+
+
+def test_secret_parameters_are_names_not_values():
+    # The token and webhook URL stay in SSM; the template only carries their names.
+    for name in ["TwilioAuthTokenParameter", "SlackWebhookUrlParameter"]:
+        parameter = TEMPLATE_DATA["Parameters"][name]
+        assert parameter["Default"] == ""
+        assert re.fullmatch(parameter["AllowedPattern"], "/lambda-connect/secret")
+        assert not re.fullmatch(parameter["AllowedPattern"], "xoxb-not-a-name")
+
+
+def test_samconfig_example_names_only_template_parameters():
+    example = Path(TEMPLATE.parent / "samconfig.example.toml")
+    text = example.read_text(encoding="utf-8")
+    overrides = re.search(r'parameter_overrides\s*=\s*\[(.*?)\]', text, re.S)
+    assert overrides, "samconfig.example.toml sets parameter_overrides"
+    names = re.findall(r'"(\w+)=', overrides.group(1))
+    assert names and set(names) <= set(TEMPLATE_DATA["Parameters"]), set(names) - set(TEMPLATE_DATA["Parameters"])
