@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,22 @@ def test_samconfig_example_names_only_template_parameters():
     assert overrides, "samconfig.example.toml sets parameter_overrides"
     names = re.findall(r'"(\w+)=', overrides.group(1))
     assert names and set(names) <= set(TEMPLATE_DATA["Parameters"]), set(names) - set(TEMPLATE_DATA["Parameters"])
+
+
+def test_the_build_script_builds_every_function_of_the_template():
+    listed = subprocess.run(
+        ["bash", str(TEMPLATE.parent / "build-functions.sh"), "--list"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert sorted(listed) == sorted(function_name(r) for r in FUNCTIONS_IN_TEMPLATE.values())
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.ja.md"])
+def test_the_deploy_guide_names_only_real_parameters_and_outputs(readme):
+    text = (TEMPLATE.parent / readme).read_text(encoding="utf-8")
+    named = set(re.findall(r"`([A-Z][A-Za-z]+(?:Id|Number|Message|Count|Group|Seconds|File|Zone|Arns|Attribute|Code|Engine|Text|Parameter|Url|Level|Data|Days|Name|Arn))(?:=[^`]*)?`", text))
+    known = set(TEMPLATE_DATA["Parameters"]) | set(TEMPLATE_DATA["Outputs"])
+    assert named, "the guide names parameters"
+    assert named <= known, f"{readme} names parameters or outputs the template lacks: {sorted(named - known)}"
+    # The three answers without a default are explained.
+    required = {k for k, v in TEMPLATE_DATA["Parameters"].items() if "Default" not in v}
+    assert required <= named
