@@ -239,13 +239,12 @@ def reached_items(crate_idents: set[str], shared_items: list[Item]) -> list[Item
 def sdk_operations(workspace: str) -> dict[str, frozenset[str]]:
     """Operation names of every `aws-sdk-*` crate in the workspace's dependency graph, keyed
     by service (`connect` for `aws-sdk-connect`)."""
-    result = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--offline"],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = ["cargo", "metadata", "--format-version", "1"]
+    # Offline first (fast, no network); a fresh machine without the crates downloaded
+    # falls back to fetching them.
+    result = subprocess.run([*command, "--offline"], cwd=workspace, capture_output=True, text=True)
+    if result.returncode != 0:
+        result = subprocess.run(command, cwd=workspace, capture_output=True, text=True, check=True)
     services: dict[str, frozenset[str]] = {}
     for package in json.loads(result.stdout)["packages"]:
         name = package["name"]
