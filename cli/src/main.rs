@@ -1,1 +1,57 @@
-fn main() {}
+//! `oncall`: check roster and mapping files, preview the escalation a real alert would get,
+//! and print who is on duty each day of a month — all with the same `lambda_connect` code
+//! the Lambda functions run, so what it says is what the deployment does.
+//!
+//! `main` only turns the outcome into an exit status: 0 clean, 1 the files have errors,
+//! 2 usage, configuration or an unreadable file.
+
+mod args;
+mod calendar;
+mod check;
+mod plan;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// What a subcommand found, as the exit status scripts and CI read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing wrong (warnings allowed).
+    Clean,
+    /// At least one error in the files.
+    Problems,
+    /// Bad usage, a bad setting or a file that cannot be read.
+    Unusable,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Clean => ExitCode::SUCCESS,
+            Status::Problems => ExitCode::from(1),
+            Status::Unusable => ExitCode::from(2),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            eprintln!("oncall: {err:#}");
+            Status::Unusable.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Calendar(args) => calendar::run(&args),
+    }
+}

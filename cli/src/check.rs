@@ -1,0 +1,324 @@
+//! `oncall check FILE...`: every problem in roster and mapping files, before they are
+//! uploaded. A mapping's rosters are looked for in the mapping's folder (as the bucket holds
+//! them side by side) and checked too; a missing one is an error, because its project's
+//! alerts would reach only the fallback number.
+//!
+//! Parsing is the shared code the functions run, so a file that passes here is read the
+//! same way in production. An alert event (a sample execution input) is recognised too and
+//! read as resolve-roster reads it. A few extra warnings only make sense before an upload:
+//! a project left in dry-run mode, and a message with characters the flow cannot speak.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use lambda_connect::alert::AlertInput;
+use lambda_connect::mapping::{Mapping, MappingEntry};
+use lambda_connect::message::speakable;
+use lambda_connect::problem::Problem;
+use lambda_connect::roster::Roster;
+use serde_json::Value;
+
+use crate::Status;
+use crate::args::CheckArgs;
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
+    let mut checker = Checker::default();
+    for file in &args.files {
+        checker.file(file);
+    }
+    for problem in &checker.problems {
+        println!("{problem}");
+    }
+    for unreadable in &checker.unreadable {
+        eprintln!("error: {unreadable}");
+    }
+    println!("{}", checker.summary());
+    Ok(checker.status())
+}
+
+#[derive(Debug, Default)]
+struct Checker {
+    /// Files already checked, so a roster named by a mapping and on the command line is
+    /// reported once.
+    seen: HashSet<PathBuf>,
+    problems: Vec<Problem>,
+    /// Files given on the command line that could not be read at all.
+    unreadable: Vec<String>,
+    rosters: usize,
+    mappings: usize,
+    events: usize,
+    others: usize,
+}
+
+impl Checker {
+    fn file(&mut self, path: &Path) {
+        if !self.first_visit(path) {
+            return;
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                self.unreadable.push(format!("{}: cannot be read: {err}", path.display()));
+                return;
+            }
+        };
+        match kind(path, &bytes) {
+            Kind::Mapping => self.mapping(path, &bytes),
+            Kind::Roster => self.roster(path, &bytes),
+            Kind::Event(value) => self.event(path, &value),
+            Kind::Other => {
+                self.others += 1;
+                self.problems.push(Problem::error(
+                    path.display().to_string(),
+                    None,
+                    "neither a roster (groups of startDay, endDay, phoneNumber), a mapping (entries of \
+                     snsTopicName, phoneNumberJsonFile) nor an alert event; not checked",
+                ));
+            }
+        }
+    }
+
+    fn first_visit(&mut self, path: &Path) -> bool {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.seen.insert(key)
+    }
+
+    fn roster(&mut self, path: &Path, bytes: &[u8]) {
+        self.rosters += 1;
+        self.problems.extend(Roster::parse(&path.display().to_string(), bytes).problems);
+    }
+
+    fn event(&mut self, path: &Path, value: &Value) {
+        self.events += 1;
+        let source = path.display().to_string();
+        // Input problems name "execution input"; here the file is the input.
+        self.problems
+            .extend(AlertInput::parse(value).problems.into_iter().map(|p| Problem { source: source.clone(), ..p }));
+    }
+
+    fn mapping(&mut self, path: &Path, bytes: &[u8]) {
+        self.mappings += 1;
+        let source = path.display().to_string();
+        let report = Mapping::parse(&source, bytes);
+        self.problems.extend(report.problems);
+        let Some(mapping) = report.mapping else { return };
+        let raw: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for entry in &mapping.entries {
+            let index = entry_index(&raw, &entry.sns_topic_name);
+            self.entry_warnings(&source, &raw, index, entry);
+            self.referenced_roster(&source, &raw, index, folder, entry);
+        }
+    }
+
+    fn entry_warnings(&mut self, source: &str, raw: &Value, index: Option<usize>, entry: &MappingEntry) {
+        let topic = &entry.sns_topic_name;
+        if entry.dry_run {
+            self.problems.push(Problem::warning(
+                source,
+                Some(field(raw, index, "dryRun", "dry_run")),
+                format!("every alert of topic {topic} is a dry run: nobody is rung until dryRun is removed"),
+            ));
+        }
+        if let Some(message) = &entry.message {
+            let spoken = speakable(message);
+            if spoken != message.split_whitespace().collect::<Vec<_>>().join(" ") {
+                self.problems.push(Problem::warning(
+                    source,
+                    Some(field(raw, index, "message", "message")),
+                    format!("has characters the call cannot speak, or is too long; it is spoken as {spoken:?}"),
+                ));
+            }
+        }
+    }
+
+    fn referenced_roster(
+        &mut self,
+        source: &str,
+        raw: &Value,
+        index: Option<usize>,
+        folder: &Path,
+        entry: &MappingEntry,
+    ) {
+        let file = &entry.phone_number_json_file;
+        let path = folder.join(file);
+        if !self.first_visit(&path) {
+            return;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => self.roster(&path, &bytes),
+            Err(err) => {
+                let why = match err.kind() {
+                    std::io::ErrorKind::NotFound => format!("is not in {}", folder_label(folder)),
+                    _ => format!("cannot be read ({err})"),
+                };
+                self.problems.push(Problem::error(
+                    source,
+                    Some(field(raw, index, "phoneNumberJsonFile", "phone_number_json_file")),
+                    format!(
+                        "the roster {file} {why}; alerts of topic {} would ring only the fallback number",
+                        entry.sns_topic_name
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn summary(&self) -> String {
+        let errors = self.problems.iter().filter(|p| p.is_error()).count();
+        let warnings = self.problems.len() - errors;
+        let checked = self.rosters + self.mappings + self.events + self.others;
+        let mut kinds = vec![plural(self.mappings, "mapping"), plural(self.rosters, "roster")];
+        if self.events > 0 {
+            kinds.push(plural(self.events, "alert event"));
+        }
+        if self.others > 0 {
+            kinds.push(format!("{} of another kind", self.others));
+        }
+        let mut line = format!(
+            "checked {} ({}): {}, {}",
+            plural(checked, "file"),
+            kinds.join(", "),
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+        );
+        if !self.unreadable.is_empty() {
+            line.push_str(&format!("; {} could not be read", plural(self.unreadable.len(), "file")));
+        }
+        line
+    }
+
+    fn status(&self) -> Status {
+        if !self.unreadable.is_empty() {
+            Status::Unusable
+        } else if lambda_connect::problem::has_errors(&self.problems) {
+            Status::Problems
+        } else {
+            Status::Clean
+        }
+    }
+}
+
+/// What a file is, read from its content.
+#[derive(Debug, PartialEq)]
+enum Kind {
+    Roster,
+    Mapping,
+    /// An execution input, as in `samplejson/resolve-roster.*.json`.
+    Event(Value),
+    /// JSON that is none of these (a step payload, say): reported, not checked.
+    Other,
+}
+
+const MAPPING_KEYS: [&str; 4] = ["snsTopicName", "sns_topic_name", "phoneNumberJsonFile", "phone_number_json_file"];
+const ROSTER_KEYS: [&str; 6] = ["startDay", "start_day", "endDay", "end_day", "phoneNumber", "phone_number"];
+/// Keys only an alert has: a Lambda SNS event, an SNS envelope, a console start.
+const EVENT_KEYS: [&str; 4] = ["Records", "Sns", "TopicArn", "topicArn"];
+/// Keys of an SQS record, the items of an EventBridge Pipe batch.
+const SQS_KEYS: [&str; 2] = ["body", "messageId"];
+
+/// A mapping is an array of entries naming a topic or a roster file; an alert has keys no
+/// roster has; an object that is a roster has group entries. Content that cannot tell
+/// (broken JSON, an empty array, `{}`) goes by the file's name, so a broken `mapping.json`
+/// gets the mapping's messages; the rest are read as rosters, whose messages fit best.
+fn kind(path: &Path, bytes: &[u8]) -> Kind {
+    let has_any = |item: &Value, keys: &[&str]| keys.iter().any(|key| item.get(key).is_some());
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Array(items)) if items.iter().any(|item| has_any(item, &MAPPING_KEYS)) => Kind::Mapping,
+        Ok(value @ Value::Array(_)) if value.get(0).is_some_and(|first| has_any(first, &SQS_KEYS)) => {
+            Kind::Event(value)
+        }
+        Ok(value @ Value::Object(_)) if has_any(&value, &EVENT_KEYS) => Kind::Event(value),
+        Ok(Value::Object(fields))
+            if !fields.is_empty()
+                && !fields.iter().any(|(key, item)| key.starts_with("group") || has_any(item, &ROSTER_KEYS)) =>
+        {
+            Kind::Other
+        }
+        Ok(Value::Array(items)) if !items.is_empty() => Kind::Roster,
+        _ if named_mapping(path) => Kind::Mapping,
+        _ => Kind::Roster,
+    }
+}
+
+fn named_mapping(path: &Path) -> bool {
+    path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.to_ascii_lowercase().contains("mapping"))
+}
+
+/// The position of a topic's (first) entry in the raw mapping, for locations.
+fn entry_index(raw: &Value, topic: &str) -> Option<usize> {
+    raw.as_array()?.iter().position(|item| {
+        ["snsTopicName", "sns_topic_name"]
+            .iter()
+            .any(|key| item.get(key).and_then(Value::as_str).is_some_and(|name| name.trim() == topic))
+    })
+}
+
+/// `[i].field`, spelt as the file spells it.
+fn field(raw: &Value, index: Option<usize>, camel: &str, snake: &str) -> String {
+    let Some(i) = index else { return camel.to_owned() };
+    let item = raw.get(i);
+    let name = if item.and_then(|item| item.get(camel)).is_none() && item.and_then(|item| item.get(snake)).is_some() {
+        snake
+    } else {
+        camel
+    };
+    format!("[{i}].{name}")
+}
+
+fn folder_label(folder: &Path) -> String {
+    if folder.as_os_str().is_empty() { "the current folder".to_owned() } else { folder.display().to_string() }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_mapping_is_recognised_by_its_keys_whatever_its_name() {
+        let x = Path::new("x.json");
+        assert_eq!(kind(x, br#"[{"sns_topic_name":"a","phone_number_json_file":"a.json"}]"#), Kind::Mapping);
+        assert_eq!(kind(x, br#"[{"phoneNumberJsonFile":"a.json"}]"#), Kind::Mapping);
+        let roster = br#"[{"startDay":1,"endDay":2,"phoneNumber":[]}]"#;
+        assert_eq!(kind(Path::new("mapping.json"), roster), Kind::Roster);
+        assert_eq!(kind(x, br#"{"group1":{"start_day":1,"end_day":2,"phone_number":[]}}"#), Kind::Roster);
+    }
+
+    #[test]
+    fn alert_events_are_recognised() {
+        let x = Path::new("x.json");
+        assert!(matches!(kind(x, br#"{"Records":[{"Sns":{"TopicArn":"arn:aws:sns:r:1:t"}}]}"#), Kind::Event(_)));
+        assert!(matches!(kind(x, br#"[{"messageId":"m","body":"x"}]"#), Kind::Event(_)));
+        assert!(matches!(kind(x, br#"{"topicArn":"arn:aws:sns:r:1:t","dryRun":true}"#), Kind::Event(_)));
+    }
+
+    #[test]
+    fn other_json_objects_are_not_mistaken_for_rosters() {
+        let x = Path::new("x.json");
+        assert_eq!(kind(x, br#"{"escalationId":"e","attempt":0,"message":"m"}"#), Kind::Other);
+        assert_eq!(kind(x, br#"{"day_shift":{"start_day":1,"end_day":31,"phone_number":[]}}"#), Kind::Roster);
+        assert_eq!(kind(x, br#"{"group1":3}"#), Kind::Roster);
+    }
+
+    #[test]
+    fn content_that_cannot_tell_goes_by_the_file_name() {
+        assert_eq!(kind(Path::new("dir/Mapping-prod.json"), b"[]"), Kind::Mapping);
+        assert_eq!(kind(Path::new("mapping.json"), b"{"), Kind::Mapping);
+        assert_eq!(kind(Path::new("phoneNumber.json"), b"[]"), Kind::Roster);
+        assert_eq!(kind(Path::new("phoneNumber.json"), b"{}"), Kind::Roster);
+    }
+
+    #[test]
+    fn locations_follow_the_files_spelling() {
+        let raw = json!([{"snsTopicName": "a"}, {"sns_topic_name": " b ", "dry_run": true}]);
+        assert_eq!(entry_index(&raw, "b"), Some(1));
+        assert_eq!(field(&raw, Some(1), "dryRun", "dry_run"), "[1].dry_run");
+        assert_eq!(field(&raw, Some(0), "dryRun", "dry_run"), "[0].dryRun");
+        assert_eq!(field(&raw, None, "dryRun", "dry_run"), "dryRun");
+    }
+}

@@ -1,0 +1,193 @@
+//! `oncall check`: every compatibility fixture, the samples, and the exit statuses.
+
+use super::*;
+
+fn summary(run: &Run) -> &str {
+    run.stdout.lines().last().unwrap_or_default()
+}
+
+fn errors(run: &Run) -> Vec<&str> {
+    run.stdout.lines().filter(|line| line.starts_with("error: ")).collect()
+}
+
+#[test]
+fn the_sample_mapping_and_every_sample_roster_are_clean() {
+    let run = oncall(&[
+        "check",
+        &sample("mapping.json"),
+        &sample("phoneNumber.json"),
+        &sample("phoneNumber_snake.json"),
+        &sample("phoneNumber_old.json"),
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(summary(&run), "checked 6 files (1 mapping, 5 rosters): 0 errors, 0 warnings");
+}
+
+#[test]
+fn a_mappings_rosters_are_checked_from_its_folder_and_only_once() {
+    let run = oncall(&["check", &sample("mapping.json"), &sample("projectA-phoneNumber.json")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(summary(&run), "checked 3 files (1 mapping, 2 rosters): 0 errors, 0 warnings");
+}
+
+#[test]
+fn the_sample_alert_events_read_as_clean_alerts() {
+    let events = ["resolve-roster.pipe.json", "resolve-roster.sns.json", "resolve-roster.console.json"];
+    let paths: Vec<String> = events.iter().map(|name| sample(name)).collect();
+    let mut args = vec!["check"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = oncall(&args);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(summary(&run), "checked 3 files (0 mappings, 0 rosters, 3 alert events): 0 errors, 0 warnings");
+}
+
+#[test]
+fn compat_snake_case_array_roster_is_clean() {
+    let run = oncall(&["check", &compat("phoneNumber_snake_array.json")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(summary(&run), "checked 1 file (0 mappings, 1 roster): 0 errors, 0 warnings");
+}
+
+#[test]
+fn compat_placeholder_numbers_are_errors_naming_file_group_and_field() {
+    let file = compat("b-phoneNumber_placeholder_numbers.json");
+    let run = oncall(&["check", &file]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let errors = errors(&run);
+    assert_eq!(errors.len(), 6, "{run:?}");
+    let locations: Vec<String> =
+        (0..3).flat_map(|group| (0..2).map(move |i| format!("[{group}].phone_number[{i}]"))).collect();
+    for (error, location) in errors.iter().zip(&locations) {
+        assert!(error.starts_with(&format!("error: {file}: {location}: ")), "{error}");
+        assert!(error.contains("not dialled"), "{error}");
+    }
+    assert!(!run.stdout.contains("+bbbbbbbbbbb"), "numbers are masked: {}", run.stdout);
+    assert_eq!(summary(&run), "checked 1 file (0 mappings, 1 roster): 6 errors, 0 warnings");
+}
+
+#[test]
+fn compat_old_format_placeholders_are_errors() {
+    let file = compat("phoneNumber_old.json");
+    let run = oncall(&["check", &file]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let errors = errors(&run);
+    assert_eq!(errors.len(), 4, "{run:?}");
+    assert!(errors[0].starts_with(&format!("error: {file}: group1.phone_number[0]: +81xx****xxxx")), "{run:?}");
+    assert!(errors[3].starts_with(&format!("error: {file}: group2.phone_number[1]: ")), "{run:?}");
+}
+
+#[test]
+fn compat_snake_case_mapping_is_clean_when_its_rosters_are_beside_it() {
+    let dir = folder(&[
+        ("mapping.json", &read(&compat("mapping_snake.json"))),
+        ("a-phoneNumber.json", &read(&compat("phoneNumber_snake_array.json"))),
+        ("b-phoneNumber.json", &read(&sample("projectB-phoneNumber.json"))),
+    ]);
+    let run = oncall(&["check", &join(&dir, "mapping.json")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(summary(&run), "checked 3 files (1 mapping, 2 rosters): 0 errors, 0 warnings");
+}
+
+#[test]
+fn compat_snake_case_mapping_alone_names_the_rosters_it_lacks() {
+    let file = compat("mapping_snake.json");
+    let run = oncall(&["check", &file]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let errors = errors(&run);
+    assert_eq!(errors.len(), 2, "{run:?}");
+    assert!(
+        errors[0].starts_with(&format!(
+            "error: {file}: [0].phone_number_json_file: the roster a-phoneNumber.json is not in "
+        )),
+        "{run:?}"
+    );
+    assert!(errors[0].ends_with("alerts of topic a-topic would ring only the fallback number"), "{run:?}");
+    assert!(errors[1].contains("[1].phone_number_json_file: the roster b-phoneNumber.json"), "{run:?}");
+}
+
+#[test]
+fn compat_minimal_sns_event_reads_as_an_alert() {
+    let run = oncall(&["check", &compat("event_minimal_sns.json")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(summary(&run), "checked 1 file (0 mappings, 0 rosters, 1 alert event): 0 errors, 0 warnings");
+}
+
+#[test]
+fn every_compat_file_at_once_fails_on_the_placeholders_and_missing_rosters() {
+    let dir = lambda_connect_tests::compat_dir();
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| path_arg(&entry.unwrap().path()))
+        .filter(|path| path.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "a compat fixture was added or removed: {files:?}");
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let run = oncall(&args);
+    assert_eq!(run.code, 1, "{run:?}");
+    // 6 placeholders in b-, 4 in the old format, 2 rosters missing beside the mapping.
+    assert_eq!(
+        summary(&run),
+        "checked 5 files (1 mapping, 3 rosters, 1 alert event): 12 errors, 0 warnings",
+        "{run:?}"
+    );
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    let dir = folder(&[
+        (
+            "mapping.json",
+            br#"[{"snsTopicName":"t","phoneNumberJsonFile":"r.json","dryRun":true,"message":"<b>DB</b> & web"}]"#,
+        ),
+        ("r.json", br#"[{"startDay":1,"endDay":20,"phoneNumber":["+819011110001"]}]"#),
+    ]);
+    let mapping = join(&dir, "mapping.json");
+    let run = oncall(&["check", &mapping]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{run:?}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "warning: {mapping}: [0].dryRun: every alert of topic t is a dry run: nobody is rung until dryRun is removed"
+        )
+    );
+    assert!(lines[1].starts_with(&format!("warning: {mapping}: [0].message: has characters the call cannot speak")));
+    assert!(lines[1].ends_with("spoken as \"b DB /b and web\""), "{run:?}");
+    assert!(lines[2].contains("r.json: days 21-31 are covered by no group"), "{run:?}");
+    assert_eq!(lines[3], "checked 2 files (1 mapping, 1 roster): 0 errors, 3 warnings");
+}
+
+#[test]
+fn broken_json_and_other_kinds_of_json_are_errors() {
+    let dir = folder(&[
+        ("phoneNumber.json", b"[{\"startDay\": 1,"),
+        ("place-call.json", br#"{"escalationId":"e","attempt":0,"message":"m"}"#),
+    ]);
+    let roster = join(&dir, "phoneNumber.json");
+    let other = join(&dir, "place-call.json");
+    let run = oncall(&["check", &roster, &other]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let errors = errors(&run);
+    assert!(errors[0].starts_with(&format!("error: {roster}: not valid JSON")), "{run:?}");
+    assert!(errors[1].starts_with(&format!("error: {other}: neither a roster")), "{run:?}");
+}
+
+#[test]
+fn an_unreadable_file_exits_two_after_checking_the_others() {
+    let missing = sample("no-such-roster.json");
+    let run = oncall(&["check", &missing, &compat("phoneNumber_old.json")]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains(&format!("error: {missing}: cannot be read")), "{run:?}");
+    assert_eq!(errors(&run).len(), 4, "the readable file is still checked: {run:?}");
+    assert!(summary(&run).ends_with("; 1 file could not be read"), "{run:?}");
+}
+
+#[test]
+fn no_files_is_a_usage_error() {
+    let run = oncall(&["check"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("FILE"), "{run:?}");
+}
