@@ -27,12 +27,17 @@ pub struct S3Server {
 impl S3Server {
     /// Starts a server with an empty store. Requests must be signed with [`ACCESS_KEY`].
     pub async fn start() -> std::io::Result<Self> {
+        Self::start_on(0).await
+    }
+
+    /// Starts a server on a given loopback port (0 picks a free one).
+    pub async fn start_on(port: u16) -> std::io::Result<Self> {
         let root = tempfile::tempdir()?;
         let fs = s3s_fs::FileSystem::new(root.path()).map_err(|err| std::io::Error::other(format!("{err:?}")))?;
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
             let http = ConnBuilder::new(TokioExecutor::new());

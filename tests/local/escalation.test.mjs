@@ -1,0 +1,180 @@
+// End-to-end scenarios: the real ASL on aws-local-stepfunctions, the real function binaries
+// under cargo lambda watch, a real S3-protocol server and the scripted Connect simulator.
+// Rosters: tests/local/fixtures/ (see its README). Intervals are short (8 s, polled every
+// second) so a scenario takes seconds; nothing here sleeps on its own.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { LocalEscalation, FALLBACK, mask, statePath, timeline } from './harness.mjs';
+
+const G1 = ['+815011110001', '+815011110002'];
+const G2 = ['+815022220001', '+815022220002'];
+const G3 = ['+815033330001'];
+const DAY_5 = '2026-11-05T09:00:00+09:00';
+const DAY_21 = '2026-11-21T09:00:00+09:00';
+const INTERVAL_SECONDS = 8;
+const MAPPING = { MAPPING_JSON_FILE: 'e2e-mapping.json' };
+
+const ack = (afterSeconds = 2) => ({ behaviour: 'acknowledges', afterSeconds, answerAfterSeconds: 1 });
+const voicemail = { behaviour: 'voicemail', answerAfterSeconds: 1, hangUpAfterSeconds: 2 };
+const busy = { behaviour: 'busy', afterSeconds: 1 };
+const never = { behaviour: 'neverAnswers' };
+
+let local;
+
+before(async () => {
+  local = await LocalEscalation.start(MAPPING);
+});
+
+after(async () => {
+  await local?.stop();
+});
+
+function alert(topic, extra = {}) {
+  return { topicArn: `arn:aws:sns:ap-northeast-1:123456789012:${topic}`, at: DAY_5, ...extra };
+}
+
+/** Runs one scenario and shows its timeline when an assertion fails. */
+async function escalate(callees, input, options) {
+  await local.script(callees);
+  const run = await local.run(input, options);
+  const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
+  const requests = await local.requests();
+  return { run, contacts, requests, story: timeline(run).join('\n') };
+}
+
+const dialled = (contacts, number) => contacts.filter((c) => c.destination === number);
+
+test('the duty group acknowledges on the first attempt, and the others\' calls are stopped', async () => {
+  const { run, contacts, story } = await escalate({ [G1[0]]: ack(2), [G1[1]]: never }, alert('duty-topic'));
+  const { outcome, history } = run.output;
+  assert.equal(outcome.status, 'acknowledged', story);
+  assert.equal(outcome.acknowledgedBy, mask(G1[0]), story);
+  assert.equal(outcome.acknowledgedGroup, 'group1', story);
+  assert.equal(history.length, 1, story);
+  assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
+  assert.equal(dialled(contacts, G1[1])[0].stopped, true, `the still-ringing call is stopped\n${story}`);
+  assert.match(statePath(run.events), /ResolveRoster → CallDutyGroup → WaitForAnswer.*DecideNext → Acknowledged → PublishOutcome → Done/);
+  assert.equal(run.published.length, 1);
+  assert.equal(JSON.parse(run.published[0].Message).status, 'acknowledged');
+});
+
+test('nobody in the first group acknowledges, so the next group is rung and acknowledges', async () => {
+  const { run, story } = await escalate({ [G1[0]]: never, [G1[1]]: never, [G2[1]]: ack(2) }, alert('duty-topic'));
+  const { outcome, history } = run.output;
+  assert.equal(outcome.status, 'acknowledged', story);
+  assert.equal(outcome.acknowledgedBy, mask(G2[1]), story);
+  assert.deepEqual(history.map((a) => a.group), ['group1', 'group2'], story);
+  assert.match(history[0].endedBecause, new RegExp(`within ${INTERVAL_SECONDS} s`), story);
+  assert.ok(history[0].calls.every((c) => c.status === 'stopped'), story);
+});
+
+test('a voicemail answer (no key) does not end the escalation', async () => {
+  const { run, story } = await escalate({ [G1[0]]: voicemail, [G1[1]]: voicemail, [G2[0]]: ack(2) }, alert('duty-topic'));
+  const { outcome, history } = run.output;
+  assert.deepEqual(history[0].calls.map((c) => c.status), ['answeredWithoutKey', 'answeredWithoutKey'], story);
+  assert.equal(outcome.status, 'acknowledged', story);
+  assert.equal(outcome.acknowledgedBy, mask(G2[0]), story);
+});
+
+test('a busy duty group moves the escalation on well before the full interval', async () => {
+  const { run, story } = await escalate({ [G1[0]]: busy, [G1[1]]: busy, [G2[0]]: ack(2) }, alert('duty-topic'));
+  const { history } = run.output;
+  assert.deepEqual(history[0].calls.map((c) => c.status), ['busy', 'busy'], story);
+  assert.match(history[0].endedBecause, /every call ended without the key/, story);
+  const firstPlaced = Date.parse(history[0].calls[0].placedAt);
+  const secondPlaced = Date.parse(history[1].calls[0].placedAt);
+  assert.ok(secondPlaced - firstPlaced < INTERVAL_SECONDS * 1000, `the next group was rung before the interval ran out\n${story}`);
+  assert.equal(run.output.outcome.acknowledgedGroup, 'group2', story);
+});
+
+test('no group for today rings the fallback number', async () => {
+  const { run, contacts, story } = await escalate({ [FALLBACK]: ack(1) }, alert('gap-topic', { at: DAY_21 }));
+  const { outcome, history } = run.output;
+  assert.equal(history[0].group, undefined, story);
+  assert.deepEqual(history[0].calls.map((c) => c.phoneNumber), [FALLBACK], story);
+  assert.equal(outcome.acknowledgedBy, mask(FALLBACK), story);
+  assert.deepEqual(contacts.map((c) => c.destination), [FALLBACK]);
+});
+
+test('a broken roster rings the fallback number and the problem is in the output', async () => {
+  const { run, story } = await escalate({ [FALLBACK]: ack(1) }, alert('broken-topic'));
+  const { outcome, problems } = run.output;
+  assert.equal(outcome.acknowledgedBy, mask(FALLBACK), story);
+  const problem = problems.find((p) => p.source === 's3://rosters/e2e-broken-roster.json');
+  assert.ok(problem, story);
+  assert.equal(problem.severity, 'error');
+  assert.match(problem.message, /not valid JSON/);
+  assert.deepEqual(outcome.problems, problems, 'the outcome notification carries the problems too');
+});
+
+test('an invalid number in the duty group: the valid one and the fallback number are rung', async () => {
+  const { run, contacts, story } = await escalate({ '+815066660001': never, [FALLBACK]: ack(2) }, alert('placeholder-topic'));
+  assert.deepEqual(contacts.map((c) => c.destination).sort(), ['+815066660001', FALLBACK].sort(), story);
+  assert.equal(run.output.outcome.acknowledgedBy, mask(FALLBACK), story);
+  assert.ok(run.output.problems.some((p) => p.location === '[0].phoneNumber[1]'), story);
+});
+
+test('Connect throttling on the first calls is retried, and nobody is rung twice', async () => {
+  const callees = { [G1[0]]: { ...ack(3), throttledRequests: 5 }, [G1[1]]: { ...never, throttledRequests: 1 } };
+  const { run, contacts, requests, story } = await escalate(callees, alert('duty-topic'));
+  assert.equal(run.output.outcome.status, 'acknowledged', story);
+  assert.equal(dialled(contacts, G1[0]).length, 1, `rung once\n${story}`);
+  assert.equal(dialled(contacts, G1[1]).length, 1, `rung once\n${story}`);
+  const throttled = requests.filter((r) => r.operation === 'StartOutboundVoiceContact' && r.status === 429);
+  assert.ok(throttled.length >= 6, `${throttled.length} throttled requests`);
+  const retried = run.events.filter((e) => e.type === 'StateRetried' && e.state.name === 'PlaceCall');
+  assert.ok(retried.length >= 1, 'the workflow retried place-call after the SDK gave up');
+  assert.ok(retried.every((e) => e.retry.retrier.ErrorEquals.includes('ConnectThrottled')));
+});
+
+test('a function that fails for good takes the fail-safe path, which rings the fallback number', async () => {
+  const { run, contacts, story } = await escalate({ [FALLBACK]: ack(1) }, alert('duty-topic'), { failStates: { CheckCalls: 'Lambda.Unknown' } });
+  assert.equal(run.error?.name, 'EscalationFailed', story);
+  assert.match(statePath(run.events), /CheckCalls → FailSafe → RingFallbackNumber → ReportFailure → EscalationFailed/);
+  assert.equal(dialled(contacts, FALLBACK).length, 1, story);
+  assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed']);
+});
+
+test('a dry run rings nobody and lists the numbers a real alert would ring, in order', async () => {
+  const { run, contacts, requests, story } = await escalate({}, alert('duty-topic', { dryRun: true }));
+  assert.equal(run.output.outcome.status, 'dryRun', story);
+  assert.deepEqual(contacts, []);
+  assert.equal(requests.filter((r) => r.operation === 'StartOutboundVoiceContact').length, 0);
+  assert.match(statePath(run.events), /DryRunComplete/);
+  // What a real alert would ring: resolve-roster's plan for the same input without dryRun.
+  const real = JSON.parse((await local.invoke('resolve-roster', alert('duty-topic'))).body);
+  const expected = real.attempts.map((a) => a.phoneNumbers.map(mask));
+  assert.deepEqual(expected, [G1.map(mask), G2.map(mask), G3.map(mask)]);
+  assert.deepEqual(run.output.outcome.callList, expected, story);
+  assert.deepEqual(run.output.history.map((a) => a.calls.map((c) => c.status)), [['dryRun', 'dryRun'], ['dryRun', 'dryRun'], ['dryRun']]);
+});
+
+test('a Pipe batch starts one escalation per alert, and a duplicate delivery rings nobody twice', async () => {
+  const envelope = JSON.stringify({
+    Type: 'Notification', MessageId: 'a1b2c3d4-0000-4000-8000-00000000e2e1', Message: 'DB down',
+    TopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:duty-topic', Timestamp: '2026-11-21T00:00:00.000Z',
+  });
+  const record = { messageId: 'sqs-1', body: envelope, eventSource: 'aws:sqs' };
+  const everyone = Object.fromEntries([...G1, ...G2, ...G3].map((n) => [n, ack(1)]));
+  const { run, contacts, story } = await escalate(everyone, [record, { ...record, messageId: 'sqs-2' }]);
+  assert.equal(run.error, null, story);
+  assert.match(statePath(run.events), /IsPipeBatch → StartOneEscalationPerAlert/);
+  assert.ok(run.events.some((e) => e.type === 'StateEntered' && e.state.name === 'DuplicateDelivery'), story);
+  assert.equal(run.children.length, 1, story);
+  const [child] = run.children;
+  assert.match(child.name, /^alert-[0-9a-f]{64}$/);
+  assert.equal(child.output.outcome.status, 'acknowledged', story);
+  const numbers = contacts.map((c) => c.destination);
+  assert.equal(new Set(numbers).size, numbers.length, `nobody rung twice\n${story}`);
+});
+
+test('repeat-group mode rings the same group CALL_REPEAT_COUNT times, then ends NobodyAcknowledged', async () => {
+  await local.configure({ ...MAPPING, CALL_REPEAT_GROUP: 'True', CALL_REPEAT_COUNT: '2' });
+  const { run, contacts, story } = await escalate({ [G1[0]]: busy, [G1[1]]: busy }, alert('duty-topic'));
+  const { outcome, history } = run.output;
+  assert.deepEqual(history.map((a) => a.group), ['group1', 'group1'], story);
+  assert.equal(outcome.status, 'nobodyAcknowledged', story);
+  assert.match(statePath(run.events), /NobodyAcknowledged → PublishOutcome → Done/);
+  assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1, ...G1].sort(), 'only the duty group, twice');
+});
