@@ -6,7 +6,9 @@
 //! reused unchanged by the CLI.
 
 pub mod alert;
+pub mod calls;
 pub mod config;
+pub mod decision;
 pub mod mapping;
 pub mod message;
 pub mod payload;
@@ -22,3 +24,5 @@ pub mod aws;
 
 #[cfg(feature = "slack")]
 pub mod slack;
+#[cfg(feature = "aws")]
+pub mod connect_aws;

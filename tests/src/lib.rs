@@ -1,6 +1,7 @@
 //! Test harness shared by the integration tests in `tests/tests/`: a real S3-protocol
 //! server, the Amazon Connect simulator, and paths to the project's fixtures.
 
+pub mod connect_sim;
 pub mod s3_server;
 
 use std::path::PathBuf;

@@ -1,1 +1,18 @@
-fn main() {}
+use check_contact::{Deps, handle};
+use lambda_connect::calls::SystemClock;
+use lambda_connect::config::{AckRule, ProcessEnv, instance_id};
+use lambda_connect::connect_aws::{AwsConnect, connect_client};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let instance = instance_id(&ProcessEnv)?;
+    let ack = AckRule::from_env(&ProcessEnv)?;
+    if ack.is_legacy() {
+        tracing::warn!(attribute = %ack.attribute, "legacy acknowledgement: an answer counts, voicemail too");
+    }
+    let client = connect_client(&lambda_connect::aws::sdk_config().await);
+    let deps = Deps { connect: AwsConnect::new(client, instance), ack, clock: SystemClock };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| handle(&deps, event.payload))).await
+}

@@ -1,0 +1,133 @@
+//! The Amazon Connect adapter: implements [`CallStarter`], [`ContactReader`] and
+//! [`ContactStopper`] with the SDK, and maps its errors onto [`ConnectError`]. Nothing else
+//! lives here, so the handlers stay testable with the wire-level simulator in `tests/`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use chrono::{DateTime, Utc};
+
+use crate::calls::{CallStarter, ConnectError, ContactReader, ContactSnapshot, ContactStopper, OutboundCall};
+
+/// A Connect client for `config`. `AWS_ENDPOINT_URL_CONNECT` (read by the SDK) points it at a
+/// local simulator.
+pub fn connect_client(config: &aws_config::SdkConfig) -> aws_sdk_connect::Client {
+    aws_sdk_connect::Client::new(config)
+}
+
+/// One Connect instance, reached through the SDK.
+#[derive(Debug, Clone)]
+pub struct AwsConnect {
+    client: aws_sdk_connect::Client,
+    instance_id: String,
+}
+
+impl AwsConnect {
+    pub fn new(client: aws_sdk_connect::Client, instance_id: impl Into<String>) -> Self {
+        Self { client, instance_id: instance_id.into() }
+    }
+}
+
+impl CallStarter for AwsConnect {
+    async fn start_call(&self, call: &OutboundCall) -> Result<String, ConnectError> {
+        let attributes: HashMap<String, String> = call.attributes.clone().into_iter().collect();
+        let output = self
+            .client
+            .start_outbound_voice_contact()
+            .instance_id(&self.instance_id)
+            .contact_flow_id(&call.contact_flow_id)
+            .destination_phone_number(call.destination.as_str())
+            .source_phone_number(call.source.as_str())
+            .client_token(&call.client_token)
+            .set_attributes(Some(attributes))
+            .send()
+            .await
+            .map_err(classify)?;
+        output.contact_id().map(str::to_owned).ok_or_else(|| ConnectError::Failed {
+            code: "MissingContactId".to_owned(),
+            message: "StartOutboundVoiceContact answered without a ContactId".to_owned(),
+        })
+    }
+}
+
+impl ContactReader for AwsConnect {
+    async fn describe(&self, contact_id: &str) -> Result<ContactSnapshot, ConnectError> {
+        let output = self
+            .client
+            .describe_contact()
+            .instance_id(&self.instance_id)
+            .contact_id(contact_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        let contact = output.contact().ok_or_else(|| ConnectError::Failed {
+            code: "MissingContact".to_owned(),
+            message: "DescribeContact answered without a Contact".to_owned(),
+        })?;
+        Ok(ContactSnapshot {
+            initiated_at: contact.initiation_timestamp().and_then(to_chrono),
+            connected_at: contact.connected_to_system_timestamp().and_then(to_chrono),
+            disconnected_at: contact.disconnect_timestamp().and_then(to_chrono),
+            disconnect_reason: contact.disconnect_reason().map(str::to_owned),
+        })
+    }
+
+    async fn attributes(&self, contact_id: &str) -> Result<BTreeMap<String, String>, ConnectError> {
+        let output = self
+            .client
+            .get_contact_attributes()
+            .instance_id(&self.instance_id)
+            .initial_contact_id(contact_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.attributes().map(|map| map.clone().into_iter().collect()).unwrap_or_default())
+    }
+}
+
+impl ContactStopper for AwsConnect {
+    async fn stop(&self, contact_id: &str) -> Result<(), ConnectError> {
+        self.client
+            .stop_contact()
+            .instance_id(&self.instance_id)
+            .contact_id(contact_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
+fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(time.secs(), time.subsec_nanos())
+}
+
+fn classify<E, R>(err: SdkError<E, R>) -> ConnectError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+{
+    match &err {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            let code = inner.code().unwrap_or("Unknown");
+            ConnectError::from_service(code, inner.message().unwrap_or(code), service.raw().status())
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            ConnectError::Unavailable { message: DisplayErrorContext(&err).to_string() }
+        }
+        _ => ConnectError::Failed { code: "RequestNotSent".to_owned(), message: DisplayErrorContext(&err).to_string() },
+    }
+}
+
+/// The HTTP status of a raw response, so [`classify`] can tell a 429 or 5xx it has no code for.
+trait HttpStatus {
+    fn status(&self) -> u16;
+}
+
+impl HttpStatus for aws_sdk_connect::config::http::HttpResponse {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
