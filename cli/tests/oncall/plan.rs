@@ -303,3 +303,11 @@ fn a_bad_instant_or_topic_is_a_usage_error() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("not an SNS topic ARN"), "{run:?}");
 }
+
+#[test]
+fn help_never_shows_the_fallback_number_from_the_environment() {
+    let run = plan(&["--help"], WITH_FALLBACK);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("[env: CONNECT_EXTRA_DESTINATION_PHONE_NUMBER]"), "{run:?}");
+    assert!(!run.stdout.contains("9099990000"), "{run:?}");
+}
