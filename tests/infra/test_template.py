@@ -17,6 +17,7 @@ from support import (
     FUNCTIONS,
     ROOT,
     SAM_FUNCTION,
+    SAMPLES,
     SHARED_SRC,
     TEMPLATE,
     crate_is_written,
@@ -321,3 +322,14 @@ def test_the_deploy_guide_names_only_real_parameters_and_outputs(readme):
     # The three answers without a default are explained.
     required = {k for k, v in TEMPLATE_DATA["Parameters"].items() if "Default" not in v}
     assert required <= named
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS_IN_TEMPLATE))
+def test_every_function_has_a_sample_event(logical_id):
+    # samplejson/<function>.json or <function>.<case>.json, for `sam local invoke -e` and
+    # `cargo lambda invoke --data-file`.
+    name = function_name(FUNCTIONS_IN_TEMPLATE[logical_id])
+    found = sorted(p for p in SAMPLES.glob(f"{name}*.json") if p.stem == name or p.stem.startswith(f"{name}."))
+    assert found, f"no samplejson/{name}.json or samplejson/{name}.<case>.json"
+    for path in found:
+        json.loads(path.read_text(encoding="utf-8"))
