@@ -46,7 +46,9 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
 
     let live: Vec<&CallRecord> = state.calls.iter().filter(|c| !c.status.is_final()).collect();
     let interval = i64::from(state.timing.check_interval_seconds);
-    let started = state.calls.iter().map(|c| c.placed_at).min().unwrap_or(now);
+    // The attempt started when its first real call did. A record the workflow wrote for a call
+    // it could not place (the Map's Catch) carries the execution's start time, not the attempt's.
+    let started = state.calls.iter().filter(|c| c.contact_id.is_some()).map(|c| c.placed_at).min().unwrap_or(now);
     let left = interval - (now - started).num_seconds();
     if !live.is_empty() && left > 0 {
         let poll = i64::from(state.timing.poll_interval_seconds);
@@ -309,6 +311,18 @@ mod tests {
         assert_eq!(action(&next), Action::NextAttempt);
         assert!(next.history[0].ended_because.contains("within 60 s"), "{}", next.history[0].ended_because);
         assert_eq!(next.history[0].calls[0].status, CallStatus::Ringing);
+    }
+
+    #[test]
+    fn a_call_that_could_not_be_placed_does_not_shorten_the_attempt() {
+        let not_placed = CallRecord { contact_id: None, placed_at: t(0), ..call("+819011110002", CallStatus::Failed) };
+        // The live call was placed at t(10) in an escalation started at t(0); at t(65) the
+        // attempt has run 55 s of its 60.
+        let mut given = state(vec![not_placed, call("+819011110001", CallStatus::Ringing)]);
+        given.calls[1].placed_at = t(10);
+        let next = decide(&given, t(65));
+        assert_eq!(action(&next), Action::Wait);
+        assert_eq!(next.current.wait_seconds, 5);
     }
 
     #[test]
