@@ -3,6 +3,7 @@
 
 pub mod connect_sim;
 pub mod s3_server;
+pub mod slack_server;
 
 use std::path::PathBuf;
 

@@ -407,7 +407,13 @@ async fn todays_group<S: ObjectStore, N>(
             report.roster
         }
         Err(err) => {
-            problems.push(Problem::error(location.clone(), None, err.to_string()));
+            let message = match err {
+                StoreError::NotFound { .. } => "does not exist".to_owned(),
+                StoreError::Transient { message, .. } | StoreError::Failed { message, .. } => {
+                    format!("could not be read: {message}")
+                }
+            };
+            problems.push(Problem::error(location.clone(), None, message));
             None
         }
     };
