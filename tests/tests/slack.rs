@@ -223,7 +223,7 @@ async fn the_sample_outcome_is_posted_readably() {
     let received = server.received();
     let text = received[0].text();
     for expected in [
-        ":white_check_mark: *projectA: 本番データベースの CPU 使用率が 90% を超えました: acknowledged*",
+        ":white_check_mark: *Escalation: acknowledged*",
         "by +8190****0002 (group1) after 2m 05s",
         "Attempts: 2 · calls placed: 3",
         "*Problems found:*\n• warning: s3://lambda-connect-rosters/projectA-phoneNumber.json",

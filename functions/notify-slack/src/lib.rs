@@ -1,7 +1,10 @@
 //! notify-slack: posts each escalation's outcome to the team's Slack channel. It is
-//! subscribed to the outcome SNS topic; each message is the JSON of an [`Outcome`]
-//! (acknowledged by whom after how long, nobody acknowledged, or a dry run's call list),
-//! and the SNS subject, when set, names the alert.
+//! subscribed to the outcome SNS topic, where the workflow publishes two kinds of message:
+//! - an [`Outcome`] (acknowledged by whom after how long, nobody acknowledged, or a dry
+//!   run's call list), bare or as the `outcome` of an object that also carries the `alert`
+//!   and `escalationId`, which then name the alert in the post;
+//! - the failure report: the workflow's state with `failure` (the step that failed for
+//!   good) and `failSafeCall` or `failSafeError` (whether the fallback number was rung).
 //!
 //! Slack is a courtesy: a message Slack refuses or an outcome that cannot be read is
 //! logged, and the invocation still succeeds, so an escalation never fails, and SNS never
@@ -11,10 +14,12 @@ use std::time::Duration;
 
 use lambda_connect::config::{ConfigError, Env};
 use lambda_connect::payload::{Outcome, OutcomeStatus};
+use lambda_connect::phone::mask;
 use lambda_connect::problem::Problem;
 use lambda_connect::slack::{Notify, SlackError, SlackMessage, SlackNotifier, SlackSettings, escape, human_duration};
 use lambda_runtime::Diagnostic;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tracing::{info, warn};
 
 /// A Lambda SNS event, reduced to what is read. Every other field is ignored, so a test
@@ -63,8 +68,8 @@ pub type Slack = SlackNotifier<fn(Duration) -> tokio::time::Sleep>;
 /// Why one record was not posted. Logged under its `error_type`; never returned to Lambda.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifySlackError {
-    #[error("SNS message {message_id} is not an escalation outcome: {source}")]
-    UnreadableOutcome { message_id: String, source: serde_json::Error },
+    #[error("SNS message {message_id} is neither an escalation outcome nor a failure report: {reason}")]
+    UnreadableOutcome { message_id: String, reason: String },
     #[error(transparent)]
     Slack(#[from] SlackError),
 }
@@ -101,11 +106,11 @@ pub async fn handle<N: Notify>(deps: &Deps<N>, event: SnsEvent) -> Report {
     for record in event.records {
         let sns = record.sns;
         let message_id = sns.message_id.unwrap_or_default();
-        let message = match serde_json::from_str::<Outcome>(&sns.message) {
-            Ok(outcome) => outcome_message(&outcome, sns.subject.as_deref()),
-            Err(source) => {
+        let message = match slack_message(&sns.message, sns.subject.as_deref()) {
+            Ok(message) => message,
+            Err(reason) => {
                 report.unreadable += 1;
-                let err = NotifySlackError::UnreadableOutcome { message_id: message_id.clone(), source };
+                let err = NotifySlackError::UnreadableOutcome { message_id: message_id.clone(), reason };
                 warn!(error_type = err.error_type(), error = %err, "posting a notice instead of the outcome");
                 unreadable_message(&sns.message, sns.subject.as_deref(), &err)
             }
@@ -125,9 +130,54 @@ pub async fn handle<N: Notify>(deps: &Deps<N>, event: SnsEvent) -> Report {
     report
 }
 
-/// The Slack text for an outcome; `title` (the SNS subject) names the alert.
-pub fn outcome_message(outcome: &Outcome, title: Option<&str>) -> SlackMessage {
-    let title = escape(title.map(str::trim).filter(|t| !t.is_empty()).unwrap_or("Escalation"));
+/// Reads one SNS message; `Err` says why it is neither kind the workflow publishes.
+pub fn slack_message(message: &str, subject: Option<&str>) -> Result<SlackMessage, String> {
+    let value: Value = serde_json::from_str(message).map_err(|err| format!("not JSON: {err}"))?;
+    let context = Context::of(&value, subject);
+    if value.get("status").is_some() {
+        let outcome = Outcome::deserialize(&value).map_err(|err| format!("not an outcome: {err}"))?;
+        return Ok(outcome_message(&outcome, &context));
+    }
+    if let Some(outcome) = value.get("outcome").filter(|o| o.is_object()) {
+        let outcome = Outcome::deserialize(outcome).map_err(|err| format!("outcome: {err}"))?;
+        return Ok(outcome_message(&outcome, &context));
+    }
+    if value.get("failure").is_some() || value.get("failSafeError").is_some() {
+        return Ok(failure_message(&value, &context));
+    }
+    Err("no \"status\", \"outcome\" or \"failure\" field".to_owned())
+}
+
+/// What names the escalation in a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The alert's subject or topic; else the SNS subject, unless it is the workflow's
+    /// generic `lambda-connect: <status>`, which the post says anyway.
+    pub title: String,
+    pub escalation_id: Option<String>,
+}
+
+fn text(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty())
+}
+
+impl Context {
+    pub fn of(value: &Value, subject: Option<&str>) -> Self {
+        let alert = value.get("alert");
+        let title = text(alert.and_then(|a| a.get("subject")))
+            .or_else(|| text(alert.and_then(|a| a.get("topicName"))))
+            .or_else(|| subject.map(str::trim).filter(|s| !s.is_empty() && !s.starts_with("lambda-connect:")))
+            .unwrap_or("Escalation")
+            .to_owned();
+        let escalation_id =
+            text(value.get("escalationId")).or_else(|| text(value.get("executionName"))).map(str::to_owned);
+        Self { title, escalation_id }
+    }
+}
+
+/// The Slack text for an outcome.
+pub fn outcome_message(outcome: &Outcome, context: &Context) -> SlackMessage {
+    let title = escape(&context.title);
     let mut text = match outcome.status {
         OutcomeStatus::Acknowledged => {
             let by = outcome.acknowledged_by.as_deref().map_or_else(|| "someone".to_owned(), escape);
@@ -144,6 +194,9 @@ pub fn outcome_message(outcome: &Outcome, title: Option<&str>) -> SlackMessage {
         OutcomeStatus::DryRun => format!(":test_tube: *{title}: dry run*, nobody was called"),
     };
     text.push('\n');
+    if let Some(id) = &context.escalation_id {
+        text.push_str(&format!("Escalation: {}\n", escape(id)));
+    }
     if !outcome.summary.trim().is_empty() {
         text.push_str(&format!("{}\n", escape(outcome.summary.trim())));
     }
@@ -157,6 +210,44 @@ pub fn outcome_message(outcome: &Outcome, title: Option<&str>) -> SlackMessage {
     }
     text.push_str(&problem_lines(&outcome.problems));
     SlackMessage::new(text.trim_end())
+}
+
+/// The workflow's failure report: a step failed for good, and the fallback number was rung
+/// (or could not be).
+fn failure_message(value: &Value, context: &Context) -> SlackMessage {
+    let mut text = format!(":x: *{}: the escalation failed*\n", escape(&context.title));
+    if let Some(id) = &context.escalation_id {
+        text.push_str(&format!("Escalation: {}\n", escape(id)));
+    }
+    if let Some(failure) = value.get("failure") {
+        text.push_str(&format!("• Failed: {}\n", error_text(failure)));
+    }
+    match (value.get("failSafeCall"), value.get("failSafeError")) {
+        (_, Some(error)) => {
+            text.push_str(&format!("• The fallback number could not be rung either: {}\n", error_text(error)));
+        }
+        (Some(call), None) => {
+            let number = call.get("phoneNumber").and_then(Value::as_str).map_or_else(|| "?".to_owned(), mask);
+            let status = call.get("status").and_then(Value::as_str).unwrap_or("unknown");
+            text.push_str(&format!("• The fallback number was rung: {} ({})\n", escape(&number), escape(status)));
+        }
+        (None, None) => {}
+    }
+    let problems: Vec<Problem> =
+        value.get("problems").and_then(|p| Vec::<Problem>::deserialize(p).ok()).unwrap_or_default();
+    text.push_str(&problem_lines(&problems));
+    SlackMessage::new(text.trim_end())
+}
+
+/// Step Functions' `{"Error", "Cause"}`, shortened: a Cause can be a whole stack trace.
+fn error_text(error: &Value) -> String {
+    let field = |name| error.get(name).and_then(Value::as_str).unwrap_or_default();
+    let cause: String = field("Cause").chars().take(300).collect();
+    match (field("Error"), cause.as_str()) {
+        ("", "") => escape(&error.to_string()),
+        (name, "") => escape(name),
+        (name, cause) => format!("{}: {}", escape(name), escape(cause)),
+    }
 }
 
 fn problem_lines(problems: &[Problem]) -> String {
@@ -283,21 +374,69 @@ mod tests {
         o.acknowledged_group = Some("group2".into());
         o.acknowledged_at = Some(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
         o.seconds_to_acknowledge = Some(125);
-        let text = outcome_message(&o, Some("RDS <prod> down")).text;
+        let context = Context { title: "RDS <prod> down".into(), escalation_id: Some("alert-1".into()) };
+        let text = outcome_message(&o, &context).text;
         assert!(
             text.starts_with(
                 ":white_check_mark: *RDS &lt;prod&gt; down: acknowledged* by +8190****5678 (group2) after 2m 05s"
             ),
             "{text}"
         );
-        assert!(text.contains("summary line") && text.contains("Attempts: 2 · calls placed: 3"), "{text}");
+        assert!(text.contains("Escalation: alert-1\nsummary line\nAttempts: 2 · calls placed: 3"), "{text}");
+    }
+
+    #[test]
+    fn the_alert_names_the_post_and_the_generic_subject_does_not() {
+        let outcome = serde_json::to_value(outcome(OutcomeStatus::NobodyAcknowledged)).unwrap();
+        let bare = slack_message(&outcome.to_string(), Some("lambda-connect: nobodyAcknowledged")).unwrap().text;
+        assert!(bare.starts_with(":rotating_light: *Escalation: nobody acknowledged*"), "{bare}");
+        let envelope = serde_json::json!({
+            "escalationId": "alert-9f",
+            "alert": {"topicName": "projectA-alarms", "subject": "ALARM: \"db-cpu\" in Asia Pacific (Tokyo)"},
+            "outcome": outcome,
+        });
+        let named = slack_message(&envelope.to_string(), Some("lambda-connect: nobodyAcknowledged")).unwrap().text;
+        assert!(
+            named.starts_with(":rotating_light: *ALARM: \"db-cpu\" in Asia Pacific (Tokyo): nobody acknowledged*"),
+            "{named}"
+        );
+        assert!(named.contains("Escalation: alert-9f"), "{named}");
+    }
+
+    #[test]
+    fn a_failure_report_says_what_failed_and_whether_the_fallback_rang() {
+        let rang = serde_json::json!({
+            "escalationId": "alert-1",
+            "alert": {"topicName": "projectA-alarms"},
+            "failure": {"Error": "RosterUnreadable", "Cause": "{\"errorMessage\":\"s3://b/r.json could not be read\"}"},
+            "failSafeCall": {"phoneNumber": "+819099990000", "attempt": 0, "status": "placed", "placedAt": "2026-11-21T03:00:00Z"},
+            "problems": [{"severity": "error", "source": "s3://b/r.json", "message": "not valid JSON"}]
+        });
+        let text = slack_message(&rang.to_string(), Some("lambda-connect: escalation failed")).unwrap().text;
+        assert!(text.starts_with(":x: *projectA-alarms: the escalation failed*\nEscalation: alert-1"), "{text}");
+        assert!(
+            text.contains("• Failed: RosterUnreadable: {\"errorMessage\":\"s3://b/r.json could not be read\"}"),
+            "{text}"
+        );
+        assert!(text.contains("• The fallback number was rung: +8190****0000 (placed)"), "{text}");
+        assert!(!text.contains("+819099990000"), "{text}");
+        assert!(text.contains("• error: s3://b/r.json: not valid JSON"), "{text}");
+
+        let not_rung = serde_json::json!({
+            "failure": {"Error": "States.Timeout"},
+            "failSafeError": {"Error": "ConnectThrottled", "Cause": "x".repeat(1000)}
+        });
+        let text = slack_message(&not_rung.to_string(), None).unwrap().text;
+        assert!(text.contains("• Failed: States.Timeout\n"), "{text}");
+        assert!(text.contains("• The fallback number could not be rung either: ConnectThrottled: xxx"), "{text}");
+        assert!(text.len() < 600, "a long Cause is shortened: {}", text.len());
     }
 
     #[test]
     fn nobody_acknowledged_and_problems_are_listed() {
         let mut o = outcome(OutcomeStatus::NobodyAcknowledged);
         o.problems = (0..12).map(|i| Problem::error("s3://b/r.json", Some(format!("group{i}")), "bad")).collect();
-        let text = outcome_message(&o, None).text;
+        let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
         assert!(text.starts_with(":rotating_light: *Escalation: nobody acknowledged*"), "{text}");
         assert!(text.contains("*Problems found:*\n• error: s3://b/r.json: group0: bad"), "{text}");
         assert!(text.contains("… and 2 more"), "{text}");
@@ -307,7 +446,7 @@ mod tests {
     fn dry_run_lists_who_would_be_rung() {
         let mut o = outcome(OutcomeStatus::DryRun);
         o.call_list = vec![vec!["+8190****5678".into(), "+8180****1234".into()], vec!["+8170****0000".into()]];
-        let text = outcome_message(&o, Some("test")).text;
+        let text = outcome_message(&o, &Context::of(&Value::Null, Some("test"))).text;
         assert!(text.contains("dry run"), "{text}");
         assert!(text.contains("1. +8190****5678, +8180****1234\n2. +8170****0000"), "{text}");
     }
