@@ -260,6 +260,9 @@ export class LocalEscalation {
       error = { name: err.name, message: err.message };
     }
     await collecting;
+    // The engine throws a generic ExecutionError; the Fail state's own error is in the log.
+    const failed = events.find((e) => e.type === 'ExecutionFailed' && e.index === undefined);
+    if (error && failed) error = { name: failed.Error, message: failed.Cause };
     return { executionName, output, error, events, published, children: await Promise.all(children) };
   }
 
@@ -297,7 +300,8 @@ export function timeline(run) {
     const topic = output.alert.topicName ?? '(no topic)';
     lines.push(`  alert: ${topic}${output.dryRun ? ' — DRY RUN, nobody is rung' : ''}; roster ${output.roster ?? '(none)'}; today ${output.today}`);
   }
-  const start = output?.history?.[0]?.calls?.[0]?.placedAt;
+  const placed = (output?.history?.[0]?.calls ?? []).map((c) => c.placedAt).sort();
+  const start = placed[0];
   const offset = (iso) => (iso && start ? `+${((Date.parse(iso) - Date.parse(start)) / 1000).toFixed(1)}s` : '');
   for (const attempt of output?.history ?? []) {
     lines.push(`  attempt ${attempt.index + 1} (${attempt.group ?? 'fallback number'}): ${attempt.endedBecause}`);

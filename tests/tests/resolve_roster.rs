@@ -2,6 +2,9 @@
 //! workflow accepts and every kind of broken input: the files are the ones users already
 //! have (`../shared/compat/`) and the documented samples (`samplejson/`).
 
+// Fixture helpers panic on purpose: a missing or broken fixture is a failing test.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -3,6 +3,9 @@
 //! Other functions' sample events are checked by their own tests; here they must at least
 //! be JSON.
 
+// Fixture helpers panic on purpose: a missing or broken fixture is a failing test.
+#![allow(clippy::unwrap_used)]
+
 use lambda_connect::alert::AlertInput;
 use lambda_connect::mapping::Mapping;
 use lambda_connect::roster::Roster;
