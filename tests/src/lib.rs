@@ -4,6 +4,7 @@
 pub mod connect_sim;
 pub mod s3_server;
 pub mod slack_server;
+pub mod ssm_server;
 
 use std::path::PathBuf;
 

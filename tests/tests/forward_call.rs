@@ -19,6 +19,8 @@ use lambda_connect::aws::S3Store;
 use lambda_connect::slack::{Notify, SlackError, SlackMessage};
 use lambda_connect::store::{DirStore, MemoryStore, ObjectStore, StoreError};
 use lambda_connect_tests::s3_server::S3Server;
+use lambda_connect_tests::slack_server::SlackServer;
+use lambda_connect_tests::ssm_server::SsmServer;
 use lambda_connect_tests::{sample, workspace_root};
 use quick_xml::events::Event;
 use serde_json::json;
@@ -581,5 +583,57 @@ fn configuration_names_the_variable_at_fault() {
         ]))
         .unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name: n, .. } if n == name), "{err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Init: the secrets come from SSM Parameter Store, decrypted, once.
+
+#[tokio::test]
+async fn init_reads_the_token_and_the_slack_url_decrypted() {
+    let slack = SlackServer::start(vec![]).await.unwrap();
+    let ssm =
+        SsmServer::start(&[("/lc/twilio", &format!("old-token, {TOKEN}")), ("/lc/slack", &slack.url())]).await.unwrap();
+    let mut config = config(Some(URL));
+    config.auth_token_parameter = "/lc/twilio".into();
+    config.slack_webhook_url_parameter = Some("/lc/slack".into());
+    let deps = Deps::init(&ssm.sdk_config().await, config).await.unwrap();
+    let requests = ssm.requests();
+    assert_eq!(
+        requests.iter().map(|(target, body)| (target.as_str(), body["Name"].as_str().unwrap())).collect::<Vec<_>>(),
+        [("AmazonSSM.GetParameter", "/lc/twilio"), ("AmazonSSM.GetParameter", "/lc/slack")]
+    );
+    assert!(requests.iter().all(|(_, body)| body["WithDecryption"] == true), "{requests:?}");
+    assert!(!format!("{deps:?}").contains(TOKEN), "the token never shows in Debug");
+
+    // A request signed with the second token of the parameter is accepted, and the team is
+    // told through the webhook read from the other parameter. (S3 is not served here, so
+    // the caller hears the apology.)
+    let twiml = answer(&handle(&deps, signed(&call_to("+815012340001")), now()).await);
+    assert_eq!(names(&twiml), ["Response", "Say", "Hangup"]);
+    assert!(slack.received()[0].text().contains("could not be forwarded"));
+}
+
+#[tokio::test]
+async fn init_fails_naming_a_missing_or_empty_token_parameter() {
+    let ssm = SsmServer::start(&[("/lc/empty", " , ")]).await.unwrap();
+    let aws = ssm.sdk_config().await;
+    let err = Deps::init(&aws, config(Some(URL))).await.unwrap_err().to_string();
+    assert!(err.contains("/test/twilio-auth-token") && err.contains("ParameterNotFound"), "{err}");
+    let mut empty = config(Some(URL));
+    empty.auth_token_parameter = "/lc/empty".into();
+    let err = Deps::init(&aws, empty).await.unwrap_err().to_string();
+    assert!(err.contains("/lc/empty") && err.contains("empty"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unreadable_slack_parameter_only_turns_slack_off() {
+    let ssm =
+        SsmServer::start(&[("/test/twilio-auth-token", TOKEN), ("/lc/not-a-url", "hooks.slack.com/x")]).await.unwrap();
+    for parameter in ["/lc/missing", "/lc/not-a-url"] {
+        let mut config = config(Some(URL));
+        config.slack_webhook_url_parameter = Some(parameter.into());
+        let deps = Deps::init(&ssm.sdk_config().await, config).await.unwrap();
+        assert!(deps.notifier.is_none(), "{parameter}");
     }
 }

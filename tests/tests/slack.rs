@@ -17,6 +17,7 @@ use lambda_connect::slack::{Notify, SlackError, SlackMessage, SlackNotifier, Sla
 use lambda_connect::store::MemoryStore;
 use lambda_connect_tests::sample;
 use lambda_connect_tests::slack_server::{Reply, SlackServer, WEBHOOK_SECRET};
+use lambda_connect_tests::ssm_server::SsmServer;
 use notify_slack::{Report, SnsEvent};
 use serde_json::json;
 
@@ -267,4 +268,21 @@ async fn every_outcome_status_reads_as_its_own_message() {
     assert!(received[0].text().starts_with(":rotating_light: *db: nobody acknowledged*"), "{}", received[0].text());
     assert!(received[0].text().contains("Attempts: 6 · calls placed: 9"));
     assert!(received[1].text().contains("1. +8190****0001, +8190****0002\n2. +8190****0003"), "{}", received[1].text());
+}
+
+#[tokio::test]
+async fn notify_slack_init_reads_the_webhook_url_from_ssm_and_posts_there() {
+    let slack = SlackServer::start(vec![]).await.unwrap();
+    let ssm = SsmServer::start(&[("/lc/slack", &slack.url()), ("/lc/not-a-url", "hooks.slack.com/x")]).await.unwrap();
+    let aws = ssm.sdk_config().await;
+    let deps = notify_slack::Deps::init(&aws, "/lc/slack").await.unwrap();
+    assert_eq!(ssm.requests()[0].1, json!({"Name": "/lc/slack", "WithDecryption": true}));
+    assert!(!format!("{deps:?}").contains(WEBHOOK_SECRET));
+    assert_eq!(notify_slack::handle(&deps, sample_event()).await.posted, 1);
+    assert_eq!(slack.received().len(), 1);
+
+    for parameter in ["/lc/missing", "/lc/not-a-url"] {
+        let err = notify_slack::Deps::init(&aws, parameter).await.unwrap_err().to_string();
+        assert!(err.contains(parameter), "{err}");
+    }
 }
