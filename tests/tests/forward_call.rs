@@ -398,7 +398,13 @@ async fn an_unreadable_or_broken_forwarding_file_still_answers_the_apology() {
     });
     let missing = MemoryStore::default();
     let broken = MemoryStore::from([("forwarding.json", "{\"numbers\": ")]);
-    for (store, why) in [(failing, "could not be read"), (missing, "does not exist"), (broken, "not valid JSON")] {
+    let misshapen = MemoryStore::from([("forwarding.json", "{\"numbers\": []}")]);
+    for (store, why) in [
+        (failing, "could not be read"),
+        (missing, "does not exist"),
+        (broken, "not valid JSON"),
+        (misshapen, "numbers: expected an object keyed by Twilio number"),
+    ] {
         let deps = deps_with(store);
         let twiml = answer(&handle(&deps, signed(&call_to("+815012340001")), now()).await);
         assert_eq!(names(&twiml), ["Response", "Say", "Hangup"], "{why}");

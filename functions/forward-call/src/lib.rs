@@ -317,10 +317,14 @@ async fn load<S: ObjectStore, N>(deps: &Deps<S, N>, called: &str) -> Result<(Ent
     })?;
     let report = forwarding::parse(&deps.store.location(key), &bytes);
     // Problems of this entry and of the file as a whole concern this call; the others are
-    // logged only.
+    // logged only. When the file is unusable, every problem explains why.
     let own = entry_location(called);
+    let unusable = report.table.is_none();
     let (relevant, others): (Vec<Problem>, Vec<Problem>) = report.problems.into_iter().partition(|p| {
-        p.location.as_deref().is_none_or(|l| l == own || l.starts_with(&format!("{own}.")) || l.starts_with("defaults"))
+        unusable
+            || p.location.as_deref().is_none_or(|l| {
+                l == own || l.starts_with(&format!("{own}.")) || l == "defaults" || l.starts_with("defaults.")
+            })
     });
     for problem in &others {
         log_problem(problem);
