@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { LocalEscalation, FALLBACK, mask, statePath, timeline } from './harness.mjs';
+import { LocalEscalation, FALLBACK, mask, stateNames, timeline } from './harness.mjs';
 
 const G1 = ['+815011110001', '+815011110002'];
 const G2 = ['+815022220001', '+815022220002'];
@@ -43,6 +43,7 @@ async function escalate(callees, input, options) {
   return { run, contacts, requests, story: timeline(run).join('\n') };
 }
 
+const path = (run) => stateNames(run.events).join(' → ');
 const dialled = (contacts, number) => contacts.filter((c) => c.destination === number);
 
 test('the duty group acknowledges on the first attempt, and the others\' calls are stopped', async () => {
@@ -54,7 +55,7 @@ test('the duty group acknowledges on the first attempt, and the others\' calls a
   assert.equal(history.length, 1, story);
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
   assert.equal(dialled(contacts, G1[1])[0].stopped, true, `the still-ringing call is stopped\n${story}`);
-  assert.match(statePath(run.events), /ResolveRoster → CallDutyGroup → WaitForAnswer.*DecideNext → WhatNext → Acknowledged → PublishOutcome → Done/);
+  assert.match(path(run), /ResolveRoster → CallDutyGroup → WaitForAnswer.*DecideNext → WhatNext → Acknowledged → PublishOutcome → Done/);
   assert.equal(run.published.length, 1);
   assert.equal(JSON.parse(run.published[0].Message).status, 'acknowledged');
 });
@@ -132,7 +133,7 @@ test('Connect throttling on the first calls is retried, and nobody is rung twice
 test('a function that fails for good takes the fail-safe path, which rings the fallback number', async () => {
   const { run, contacts, story } = await escalate({ [FALLBACK]: ack(1) }, alert('duty-topic'), { failStates: { CheckCalls: 'Lambda.Unknown' } });
   assert.equal(run.error?.name, 'EscalationFailed', story);
-  assert.match(statePath(run.events), /CheckCalls → FailSafe → RingFallbackNumber → ReportFailure → EscalationFailed/);
+  assert.match(path(run), /CheckCalls → FailSafe → RingFallbackNumber → ReportFailure → EscalationFailed/);
   assert.equal(dialled(contacts, FALLBACK).length, 1, story);
   assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed']);
 });
@@ -142,7 +143,7 @@ test('a dry run rings nobody and lists the numbers a real alert would ring, in o
   assert.equal(run.output.outcome.status, 'dryRun', story);
   assert.deepEqual(contacts, []);
   assert.equal(requests.filter((r) => r.operation === 'StartOutboundVoiceContact').length, 0);
-  assert.match(statePath(run.events), /DryRunComplete/);
+  assert.match(path(run), /DryRunComplete/);
   // What a real alert would ring: resolve-roster's plan for the same input without dryRun.
   const real = JSON.parse((await local.invoke('resolve-roster', alert('duty-topic'))).body);
   const expected = real.attempts.map((a) => a.phoneNumbers.map(mask));
@@ -160,7 +161,7 @@ test('a Pipe batch starts one escalation per alert, and a duplicate delivery rin
   const everyone = Object.fromEntries([...G1, ...G2, ...G3].map((n) => [n, ack(1)]));
   const { run, contacts, story } = await escalate(everyone, [record, { ...record, messageId: 'sqs-2' }]);
   assert.equal(run.error, null, story);
-  assert.match(statePath(run.events), /IsPipeBatch → StartOneEscalationPerAlert/);
+  assert.match(path(run), /IsPipeBatch → StartOneEscalationPerAlert/);
   assert.ok(run.events.some((e) => e.type === 'StateEntered' && e.state.name === 'DuplicateDelivery'), story);
   assert.equal(run.children.length, 1, story);
   const [child] = run.children;
@@ -176,6 +177,6 @@ test('repeat-group mode rings the same group CALL_REPEAT_COUNT times, then ends 
   const { outcome, history } = run.output;
   assert.deepEqual(history.map((a) => a.group), ['group1', 'group1'], story);
   assert.equal(outcome.status, 'nobodyAcknowledged', story);
-  assert.match(statePath(run.events), /NobodyAcknowledged → PublishOutcome → Done/);
+  assert.match(path(run), /NobodyAcknowledged → PublishOutcome → Done/);
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1, ...G1].sort(), 'only the duty group, twice');
 });

@@ -278,16 +278,33 @@ export function mask(number) {
   return '****';
 }
 
-/** The top-level states the execution went through, loops folded: `WaitForAnswer ×3`. */
+/** The top-level states the execution entered, in order. */
+export function stateNames(events) {
+  return events.filter((e) => e.type === 'StateEntered' && e.index === undefined).map((e) => e.state.name);
+}
+
+/**
+ * The top-level states the execution went through, with repeats folded: a state entered
+ * again at once becomes `State ×n`, and the polling loop `(WaitForAnswer → … → WhatNext) ×n`.
+ */
 export function statePath(events) {
-  const names = events.filter((e) => e.type === 'StateEntered' && e.index === undefined).map((e) => e.state.name);
+  const names = stateNames(events);
   const folded = [];
-  for (const name of names) {
-    const last = folded[folded.length - 1];
-    if (last && last.name === name) last.count += 1;
-    else folded.push({ name, count: 1 });
+  let i = 0;
+  while (i < names.length) {
+    let best = { length: 1, count: 1 };
+    for (let length = 1; length <= 4; length += 1) {
+      let count = 1;
+      const unit = names.slice(i, i + length).join('|');
+      while (names.slice(i + count * length, i + (count + 1) * length).join('|') === unit) count += 1;
+      if (count > 1 && count * length > best.count * best.length) best = { length, count };
+    }
+    const unit = names.slice(i, i + best.length);
+    const text = unit.length > 1 ? `(${unit.join(' → ')})` : unit[0];
+    folded.push(best.count > 1 ? `${text} ×${best.count}` : text);
+    i += best.length * best.count;
   }
-  return folded.map(({ name, count }) => (count > 1 ? `${name} ×${count}` : name)).join(' → ');
+  return folded.join(' → ');
 }
 
 /** A readable account of one run: the path, each attempt and what each call did, the outcome. */
