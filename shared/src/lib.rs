@@ -21,8 +21,8 @@ pub mod store;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
+pub mod connect_aws;
 
 #[cfg(feature = "slack")]
 pub mod slack;
-#[cfg(feature = "aws")]
-pub mod connect_aws;
