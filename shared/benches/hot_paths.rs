@@ -48,7 +48,8 @@ fn main() {
         .unwrap_or_else(|_| big_roster().into_bytes());
     let big = big_roster().into_bytes();
     let mapping = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../samplejson/mapping.json")).unwrap_or_default();
-    let pipe = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../samplejson/resolve-roster.pipe.json")).unwrap_or_default();
+    let pipe = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../samplejson/resolve-roster.pipe.json"))
+        .unwrap_or_default();
 
     bench("roster: parse sample (3 groups)", budget, || Roster::parse("phoneNumber.json", &small));
     bench("roster: parse 31 groups x 3 numbers", budget, || Roster::parse("phoneNumber.json", &big));

@@ -151,12 +151,20 @@ async fn select(
 }
 
 /// Reads an object; a missing or unreadable one becomes a problem, a transient failure an error.
-async fn read(store: &impl ObjectStore, key: &str, problems: &mut Vec<Problem>) -> Result<Option<Vec<u8>>, ResolveError> {
+async fn read(
+    store: &impl ObjectStore,
+    key: &str,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Vec<u8>>, ResolveError> {
     match store.get(key).await {
         Ok(bytes) => Ok(Some(bytes)),
         Err(err) if err.is_transient() => Err(ResolveError::StoreUnavailable(err)),
         Err(err) => {
-            problems.push(Problem::error(store.location(key), None, format!("{}; the fallback number is rung", err.reason())));
+            problems.push(Problem::error(
+                store.location(key),
+                None,
+                format!("{}; the fallback number is rung", err.reason()),
+            ));
             Ok(None)
         }
     }
@@ -216,11 +224,15 @@ mod tests {
     #[tokio::test]
     async fn mapping_mode_picks_the_topics_roster_message_and_zone() {
         let store = MemoryStore::from([
-            ("mapping.json", r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","message":"A案件で障害です。","timeZone":"Pacific/Honolulu"}]"#),
+            (
+                "mapping.json",
+                r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","message":"A案件で障害です。","timeZone":"Pacific/Honolulu"}]"#,
+            ),
             ("a.json", ROSTER),
         ]);
         // 2026-11-16T03:00Z is the 16th in Tokyo but still the 15th in Honolulu.
-        let input = json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic", "at": "2026-11-16T03:00:00Z"});
+        let input =
+            json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic", "at": "2026-11-16T03:00:00Z"});
         let state = run(&store, &config(Some("mapping.json")), input).await;
         assert_eq!(numbers(&state)[0], ["+811111111111"]);
         assert_eq!(state.message, "A案件で障害です。");
@@ -266,7 +278,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_transient_store_failure_is_a_retryable_error() {
-        let store = MemoryStore::failing(StoreError::Transient { location: "s3://b/k".into(), message: "SlowDown".into() });
+        let store =
+            MemoryStore::failing(StoreError::Transient { location: "s3://b/k".into(), message: "SlowDown".into() });
         let err = resolve(&store, &config(None), AlertInput::default(), "e".into(), now()).await.unwrap_err();
         assert_eq!(err.error_type(), "RosterStoreUnavailable");
     }

@@ -83,10 +83,10 @@ async fn pipe_batch_in_mapping_mode_plans_the_projects_roster_and_speaks_the_ala
     assert_eq!(state.alert.topic_name.as_deref(), Some("projectA-sns-topic"));
     assert_eq!(state.roster.as_deref(), Some("s3://rosters/projectA-phoneNumber.json"));
     // The 21st: group3 first, then round the groups, twice.
-    assert_eq!(attempts(&state)[..3], [vec!["+819033330001"], vec!["+819011110001", "+819011110002"], vec![
-        "+819022220001",
-        "+819022220002"
-    ]]);
+    assert_eq!(
+        attempts(&state)[..3],
+        [vec!["+819033330001"], vec!["+819011110001", "+819011110002"], vec!["+819022220001", "+819022220002"]]
+    );
     assert_eq!(state.attempts.len(), 6);
     assert!(state.message.starts_with("A案件で障害が発生しました。 アラーム prod-db-cpu が ALARM になりました。"));
     assert_eq!(problems(&state), Vec::<String>::new());
@@ -175,9 +175,10 @@ async fn a_topic_missing_from_the_mapping_rings_the_fallback() {
     let input = json!({"topicArn": "arn:aws:sns:us-east-1:123456789012:unknown-topic"});
     let state = run(&server, Some("mapping.json"), input).await;
     assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
-    assert_eq!(problems(&state), [
-        "error: s3://rosters/mapping.json: topic unknown-topic is not in the mapping; the fallback number is rung"
-    ]);
+    assert_eq!(
+        problems(&state),
+        ["error: s3://rosters/mapping.json: topic unknown-topic is not in the mapping; the fallback number is rung"]
+    );
 }
 
 #[tokio::test]
@@ -185,12 +186,16 @@ async fn a_missing_roster_or_mapping_file_rings_the_fallback() {
     let server = server(&[]).await;
     let state = run(&server, None, json!({})).await;
     assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
-    assert_eq!(problems(&state), [
-        "error: s3://rosters/phoneNumber.json: the file does not exist; the fallback number is rung"
-    ]);
+    assert_eq!(
+        problems(&state),
+        ["error: s3://rosters/phoneNumber.json: the file does not exist; the fallback number is rung"]
+    );
     let state = run(&server, Some("mapping.json"), json!({"topicArn": "arn:aws:sns:r:1:a-topic"})).await;
     assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
-    assert_eq!(problems(&state), ["error: s3://rosters/mapping.json: the file does not exist; the fallback number is rung"]);
+    assert_eq!(
+        problems(&state),
+        ["error: s3://rosters/mapping.json: the file does not exist; the fallback number is rung"]
+    );
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use lambda_connect::aws::{SecretError, read_secure_parameter};
 use lambda_connect::config::{ConfigError, DEFAULT_TIME_ZONE, Env, parse_time_zone};
 use lambda_connect::phone::{PhoneNumber, mask};
 use lambda_connect::plan::{RepeatSettings, local_date, plan_attempts};
@@ -553,26 +554,6 @@ async fn deliver<S, N: Notify>(deps: &Deps<S, N>, message: Option<SlackMessage>)
             "Slack was too slow; answered Twilio without waiting"
         ),
     }
-}
-
-/// Reads a SecureString parameter, decrypted. The value is a secret: it is returned, never
-/// logged, and errors name only the parameter.
-pub async fn read_secure_parameter(client: &aws_sdk_ssm::Client, name: &str) -> Result<String, SecretError> {
-    let output = client.get_parameter().name(name).with_decryption(true).send().await.map_err(|err| SecretError {
-        name: name.to_owned(),
-        message: aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
-    })?;
-    output
-        .parameter
-        .and_then(|p| p.value)
-        .ok_or_else(|| SecretError { name: name.to_owned(), message: "the parameter has no value".into() })
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("SSM parameter {name} could not be read: {message}")]
-pub struct SecretError {
-    pub name: String,
-    pub message: String,
 }
 
 /// Why the function could not start.

@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use lambda_connect::aws::{SecretError, read_secure_parameter};
 use lambda_connect::config::{ConfigError, Env};
 use lambda_connect::payload::{Outcome, OutcomeStatus};
 use lambda_connect::phone::mask;
@@ -273,26 +274,6 @@ fn unreadable_message(raw: &str, title: Option<&str>, err: &NotifySlackError) ->
         escape(&err.to_string()),
         escape(&excerpt)
     ))
-}
-
-/// Reads a SecureString parameter, decrypted. The value is a secret: it is returned, never
-/// logged, and errors name only the parameter.
-pub async fn read_secure_parameter(client: &aws_sdk_ssm::Client, name: &str) -> Result<String, SecretError> {
-    let output = client.get_parameter().name(name).with_decryption(true).send().await.map_err(|err| SecretError {
-        name: name.to_owned(),
-        message: aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
-    })?;
-    output
-        .parameter
-        .and_then(|p| p.value)
-        .ok_or_else(|| SecretError { name: name.to_owned(), message: "the parameter has no value".into() })
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("SSM parameter {name} could not be read: {message}")]
-pub struct SecretError {
-    pub name: String,
-    pub message: String,
 }
 
 /// Why the function could not start.

@@ -37,12 +37,15 @@ impl From<Error> for Diagnostic {
 /// `{"input": <execution input>, "executionName": <name>}` so the escalation is named after
 /// the execution; any other event (an SNS event from `sam local invoke`, a console test) is
 /// taken as the execution input itself.
-pub async fn handle<S: ObjectStore>(deps: &Deps<S>, event: Value, now: DateTime<Utc>) -> Result<EscalationState, Error> {
+pub async fn handle<S: ObjectStore>(
+    deps: &Deps<S>,
+    event: Value,
+    now: DateTime<Utc>,
+) -> Result<EscalationState, Error> {
     let (input, execution_name) = unwrap(event);
     let alert = AlertInput::parse(&input);
-    let escalation_id = execution_name
-        .or_else(|| alert.alert.message_id.clone())
-        .unwrap_or_else(|| derived_id(&input, now));
+    let escalation_id =
+        execution_name.or_else(|| alert.alert.message_id.clone()).unwrap_or_else(|| derived_id(&input, now));
     let state = resolve(&deps.store, &deps.config, alert, escalation_id, now).await.inspect_err(|err| {
         error!(error_type = err.error_type(), error = %err, "escalation could not be planned");
     })?;
