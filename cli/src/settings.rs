@@ -10,9 +10,7 @@ use std::path::Path;
 
 use anyhow::anyhow;
 use chrono_tz::Tz;
-use lambda_connect::config::{
-    ConfigError, DEFAULT_TIME_ZONE, Env, ProcessEnv, RosterConfig, fallback_number, parse_time_zone,
-};
+use lambda_connect::config::{self as config, ConfigError, Env, ProcessEnv, RosterConfig, fallback_number};
 use lambda_connect::phone::PhoneNumber;
 
 use crate::args::{FallbackArgs, PlanSettings, ZoneArgs};
@@ -119,17 +117,7 @@ pub fn roster_config(
 pub fn time_zone(zone: &ZoneArgs) -> anyhow::Result<Tz> {
     let mut env = Overrides::default();
     env.zone(zone);
-    let raw = env.var(TIME_ZONE).map(|raw| raw.trim().to_owned()).filter(|raw| !raw.is_empty());
-    match raw {
-        None => Ok(DEFAULT_TIME_ZONE),
-        Some(raw) => parse_time_zone(&raw).ok_or_else(|| {
-            explain(ConfigError::Invalid {
-                name: TIME_ZONE,
-                value: raw,
-                reason: "expected an IANA time zone such as Asia/Tokyo".to_owned(),
-            })
-        }),
-    }
+    config::time_zone(&env).map_err(explain)
 }
 
 /// The fallback number when one is configured; an invalid one is an error.

@@ -98,6 +98,15 @@ pub fn parse_time_zone(raw: &str) -> Option<Tz> {
     raw.trim().parse().ok()
 }
 
+/// `ROSTER_TIME_ZONE`: the IANA zone "today" is read in, default Asia/Tokyo.
+pub fn time_zone(env: &impl Env) -> Result<Tz, ConfigError> {
+    match get(env, "ROSTER_TIME_ZONE") {
+        None => Ok(DEFAULT_TIME_ZONE),
+        Some(raw) => parse_time_zone(&raw)
+            .ok_or_else(|| invalid("ROSTER_TIME_ZONE", &raw, "expected an IANA time zone such as Asia/Tokyo")),
+    }
+}
+
 /// `CONNECT_EXTRA_DESTINATION_PHONE_NUMBER`: rung when nobody else can be.
 pub fn fallback_number(env: &impl Env) -> Result<PhoneNumber, ConfigError> {
     phone(env, "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER")
@@ -152,11 +161,7 @@ pub struct RosterConfig {
 
 impl RosterConfig {
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
-        let time_zone = match get(env, "ROSTER_TIME_ZONE") {
-            None => DEFAULT_TIME_ZONE,
-            Some(raw) => parse_time_zone(&raw)
-                .ok_or_else(|| invalid("ROSTER_TIME_ZONE", &raw, "expected an IANA time zone such as Asia/Tokyo"))?,
-        };
+        let time_zone = time_zone(env)?;
         Ok(Self {
             bucket: required(env, "PHONE_NUMBER_BUCKET")?,
             roster_key: get(env, "PHONE_NUMBER_JSON_FILE").unwrap_or_else(|| DEFAULT_ROSTER_KEY.to_owned()),

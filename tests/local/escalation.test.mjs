@@ -7,9 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalEscalation, FALLBACK, mask, stateNames, timeline } from './harness.mjs';
 
-const G1 = ['+815011110001', '+815011110002'];
-const G2 = ['+815022220001', '+815022220002'];
-const G3 = ['+815033330001'];
+const G1 = ['+815012341001', '+815012341002'];
+const G2 = ['+815012342001', '+815012342002'];
+const G3 = ['+815012343001'];
 const DAY_5 = '2026-11-05T09:00:00+09:00';
 const DAY_21 = '2026-11-21T09:00:00+09:00';
 const INTERVAL_SECONDS = 8;
@@ -57,7 +57,10 @@ test('the duty group acknowledges on the first attempt, and the others\' calls a
   assert.equal(dialled(contacts, G1[1])[0].stopped, true, `the still-ringing call is stopped\n${story}`);
   assert.match(path(run), /ResolveRoster → CallDutyGroup → WaitForAnswer.*DecideNext → WhatNext → Acknowledged → PublishOutcome → Done/);
   assert.equal(run.published.length, 1);
-  assert.equal(JSON.parse(run.published[0].Message).status, 'acknowledged');
+  const notification = JSON.parse(run.published[0].Message);
+  assert.equal(notification.outcome.status, 'acknowledged');
+  assert.equal(notification.alert.topicName, 'duty-topic', 'the notification names the alert');
+  assert.equal(notification.escalationId, run.executionName);
 });
 
 test('nobody in the first group acknowledges, so the next group is rung and acknowledges', async () => {
@@ -110,8 +113,8 @@ test('a broken roster rings the fallback number and the problem is in the output
 });
 
 test('an invalid number in the duty group: the valid one and the fallback number are rung', async () => {
-  const { run, contacts, story } = await escalate({ '+815066660001': never, [FALLBACK]: ack(2) }, alert('placeholder-topic'));
-  assert.deepEqual(contacts.map((c) => c.destination).sort(), ['+815066660001', FALLBACK].sort(), story);
+  const { run, contacts, story } = await escalate({ '+815012346001': never, [FALLBACK]: ack(2) }, alert('placeholder-topic'));
+  assert.deepEqual(contacts.map((c) => c.destination).sort(), ['+815012346001', FALLBACK].sort(), story);
   assert.equal(run.output.outcome.acknowledgedBy, mask(FALLBACK), story);
   assert.ok(run.output.problems.some((p) => p.location === '[0].phoneNumber[1]'), story);
 });

@@ -29,9 +29,9 @@ server seeded from samplejson/, and the Amazon Connect simulator; prints what ha
   -h, --help`;
 
 const DEFAULT_CALLEES = {
-  '+819011110001': 'voicemail', '+819011110002': 'voicemail',
-  '+819022220001': 'ack:3', '+819022220002': 'never',
-  '+819033330001': 'busy',
+  '+819012341001': 'voicemail', '+819012341002': 'voicemail',
+  '+819012342001': 'ack:3', '+819012342002': 'never',
+  '+819012343001': 'busy',
 };
 
 /** `ack:3,throttle:2` → the simulator's callee JSON. */

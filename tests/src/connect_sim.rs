@@ -909,20 +909,20 @@ mod tests {
     #[test]
     fn scripts_read_the_documented_json() {
         let script = Script::parse(
-            r#"{"+819011110001": {"behaviour": "acknowledges", "afterSeconds": 8},
-                "+819011110002": {"behaviour": "voicemail"},
+            r#"{"+819012341001": {"behaviour": "acknowledges", "afterSeconds": 8},
+                "+819012341002": {"behaviour": "voicemail"},
                 "+819011110003": {"behaviour": "neverAnswers", "ringSeconds": 45, "throttledRequests": 2},
                 "+819011110004": {"behaviour": "refused"}}"#,
         )
         .unwrap();
         assert_eq!(
-            script.0["+819011110001"].behaviour,
+            script.0["+819012341001"].behaviour,
             Behaviour::Acknowledges { after_seconds: 8, answer_after_seconds: None, hang_up_after_seconds: 5 }
         );
-        assert_eq!(script.0["+819011110002"], Callee::voicemail(10, 30));
+        assert_eq!(script.0["+819012341002"], Callee::voicemail(10, 30));
         assert_eq!(script.0["+819011110003"], Callee::rings_out_after(45).throttled_for(2));
         assert!(Script::parse(r#"{"+81xx": {"behaviour": "busy"}}"#).is_err());
-        assert!(Script::parse(r#"{"+819011110001": {"behaviour": "sings"}}"#).is_err());
+        assert!(Script::parse(r#"{"+819012341001": {"behaviour": "sings"}}"#).is_err());
     }
 
     #[test]
@@ -938,8 +938,8 @@ mod tests {
 
     #[test]
     fn an_acknowledging_callee_answers_then_presses_the_key_then_the_flow_hangs_up() {
-        let sim = ConnectSim::new(Script::default().with("+819011110001", Callee::acknowledges_after(6)));
-        let id = start(&sim, "+819011110001", "t1").body["ContactId"].as_str().unwrap().to_owned();
+        let sim = ConnectSim::new(Script::default().with("+819012341001", Callee::acknowledges_after(6)));
+        let id = start(&sim, "+819012341001", "t1").body["ContactId"].as_str().unwrap().to_owned();
         let contact = describe(&sim, &id)["Contact"].clone();
         assert!(contact.get("ConnectedToSystemTimestamp").is_none() && contact.get("DisconnectTimestamp").is_none());
         sim.advance(2);
@@ -954,9 +954,9 @@ mod tests {
 
     #[test]
     fn the_legacy_flow_sets_is_talking_on_answer() {
-        let sim = ConnectSim::new(Script::default().with("+819011110002", Callee::voicemail(3, 10)));
+        let sim = ConnectSim::new(Script::default().with("+819012341002", Callee::voicemail(3, 10)));
         sim.set_flow(Flow::Legacy);
-        let id = start(&sim, "+819011110002", "t").body["ContactId"].as_str().unwrap().to_owned();
+        let id = start(&sim, "+819012341002", "t").body["ContactId"].as_str().unwrap().to_owned();
         sim.advance(3);
         assert_eq!(sim.contact(&id).unwrap().attributes["isTalking"], "true");
     }
@@ -964,18 +964,18 @@ mod tests {
     #[test]
     fn a_repeated_client_token_returns_the_same_contact_without_a_second_call() {
         let sim = ConnectSim::new(Script::default());
-        let first = start(&sim, "+819011110001", "same").body;
-        let second = start(&sim, "+819011110001", "same").body;
+        let first = start(&sim, "+819012341001", "same").body;
+        let second = start(&sim, "+819012341001", "same").body;
         assert_eq!(first, second);
-        assert_eq!(sim.calls_to("+819011110001"), 1);
-        start(&sim, "+819011110001", "other");
-        assert_eq!(sim.calls_to("+819011110001"), 2);
+        assert_eq!(sim.calls_to("+819012341001"), 1);
+        start(&sim, "+819012341001", "other");
+        assert_eq!(sim.calls_to("+819012341001"), 2);
     }
 
     #[test]
     fn stop_ends_a_live_call_and_answers_410_once_it_has_ended() {
         let sim = ConnectSim::new(Script::default());
-        let id = start(&sim, "+819011110001", "t").body["ContactId"].as_str().unwrap().to_owned();
+        let id = start(&sim, "+819012341001", "t").body["ContactId"].as_str().unwrap().to_owned();
         let stop = json!({"InstanceId": "i", "ContactId": id}).to_string();
         assert_eq!(sim.handle(&Method::POST, "/contact/stop", &signed(), stop.as_bytes()).status, 200);
         let view = sim.contact(&id).unwrap();
@@ -986,8 +986,8 @@ mod tests {
 
     #[test]
     fn nothing_happens_on_a_call_after_it_was_stopped() {
-        let sim = ConnectSim::new(Script::default().with("+819011110001", Callee::acknowledges_after(10)));
-        let id = start(&sim, "+819011110001", "t").body["ContactId"].as_str().unwrap().to_owned();
+        let sim = ConnectSim::new(Script::default().with("+819012341001", Callee::acknowledges_after(10)));
+        let id = start(&sim, "+819012341001", "t").body["ContactId"].as_str().unwrap().to_owned();
         sim.advance(1);
         let stop = json!({"InstanceId": "i", "ContactId": id}).to_string();
         sim.handle(&Method::POST, "/contact/stop", &signed(), stop.as_bytes());
@@ -999,7 +999,7 @@ mod tests {
     #[test]
     fn a_contact_of_another_instance_is_not_found() {
         let sim = ConnectSim::new(Script::default());
-        let id = start(&sim, "+819011110001", "t").body["ContactId"].as_str().unwrap().to_owned();
+        let id = start(&sim, "+819012341001", "t").body["ContactId"].as_str().unwrap().to_owned();
         let response = sim.handle(&Method::GET, &format!("/contacts/other/{id}"), &signed(), b"");
         assert_eq!((response.status, response.error_type.as_deref()), (404, Some("ResourceNotFoundException")));
     }

@@ -27,8 +27,8 @@ const SOURCE: &str = "+81300000000";
 const FALLBACK: &str = "+819099990000";
 const ESCALATION: &str = "exec-7c1e4b1a";
 
-const ACKS: &str = "+819011110001";
-const VOICEMAIL: &str = "+819011110002";
+const ACKS: &str = "+819012341001";
+const VOICEMAIL: &str = "+819012341002";
 const BUSY: &str = "+819011110003";
 const SILENT: &str = "+819011110004";
 const RINGS_OUT: &str = "+819011110005";
@@ -550,7 +550,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let script_path = dir.path().join("script.json");
-    std::fs::write(&script_path, r#"{"+819011110001": {"behaviour": "acknowledges", "afterSeconds": 5}}"#).unwrap();
+    std::fs::write(&script_path, r#"{"+819012341001": {"behaviour": "acknowledges", "afterSeconds": 5}}"#).unwrap();
     let mut child = Child(
         std::process::Command::new(env!("CARGO_BIN_EXE_connect-sim"))
             .args(["--port", "0", "--clock", "manual", "--script"])

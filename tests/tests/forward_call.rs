@@ -42,9 +42,9 @@ const FORWARDING: &str = r#"{
 }"#;
 
 const ROSTER: &str = r#"[
-  {"startDay": 1, "endDay": 10, "phoneNumber": ["+819011110001", "+819011110002"]},
-  {"startDay": 11, "endDay": 20, "phoneNumber": ["+819022220001"]},
-  {"startDay": 21, "endDay": 28, "phoneNumber": ["+819033330001"]}
+  {"startDay": 1, "endDay": 10, "phoneNumber": ["+819012341001", "+819012341002"]},
+  {"startDay": 11, "endDay": 20, "phoneNumber": ["+819012342001"]},
+  {"startDay": 21, "endDay": 28, "phoneNumber": ["+819012343001"]}
 ]"#;
 
 // ---------------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ async fn text_with_markup_and_quotes_is_escaped_in_twiml_and_slack() {
 async fn a_roster_destination_rings_todays_group_in_the_roster_time_zone() {
     let deps = deps();
     let twiml = answer(&handle(&deps, signed(&call_to("+815012340002")), now()).await);
-    assert_eq!(dialled(&twiml), ["+819033330001"], "21 November: the third group");
+    assert_eq!(dialled(&twiml), ["+819012343001"], "21 November: the third group");
     // The called number is the caller id when the entry names none.
     assert_eq!(find(&twiml, "Dial").attributes["callerId"], "+815012340002");
     assert!(deps.notifier.texts()[0].contains("team/phoneNumber.json, group3"));
@@ -445,7 +445,7 @@ async fn a_roster_destination_rings_todays_group_in_the_roster_time_zone() {
     // 2026-11-30 15:30Z is already 1 December in Tokyo, but still 30 November in UTC.
     let turn_of_the_month = Utc.with_ymd_and_hms(2026, 11, 30, 15, 30, 0).unwrap();
     let twiml = answer(&handle(&deps, signed(&call_to("+815012340002")), turn_of_the_month).await);
-    assert_eq!(dialled(&twiml), ["+819011110001", "+819011110002"]);
+    assert_eq!(dialled(&twiml), ["+819012341001", "+819012341002"]);
     let mut utc = self::deps();
     utc.config.time_zone = chrono_tz::UTC;
     let twiml = answer(&handle(&utc, signed(&call_to("+815012340002")), turn_of_the_month).await);
@@ -551,7 +551,7 @@ async fn the_forwarding_file_and_roster_are_read_through_s3() {
     server.put("forwarding", "team/phoneNumber.json", ROSTER).await.unwrap();
     let deps = deps_with(S3Store::new(server.client(), "forwarding"));
     let twiml = answer(&handle(&deps, signed(&call_to("+815012340002")), now()).await);
-    assert_eq!(dialled(&twiml), ["+819033330001"]);
+    assert_eq!(dialled(&twiml), ["+819012343001"]);
     assert!(deps.notifier.texts()[0].contains("s3://forwarding/team/phoneNumber.json, group3"));
 
     let empty = deps_with(S3Store::new(server.client(), "no-such-bucket"));

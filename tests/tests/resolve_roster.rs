@@ -85,7 +85,7 @@ async fn pipe_batch_in_mapping_mode_plans_the_projects_roster_and_speaks_the_ala
     // The 21st: group3 first, then round the groups, twice.
     assert_eq!(
         attempts(&state)[..3],
-        [vec!["+819033330001"], vec!["+819011110001", "+819011110002"], vec!["+819022220001", "+819022220002"]]
+        [vec!["+819012343001"], vec!["+819012341001", "+819012341002"], vec!["+819012342001", "+819012342002"]]
     );
     assert_eq!(state.attempts.len(), 6);
     assert!(state.message.starts_with("A案件で障害が発生しました。 アラーム prod-db-cpu が ALARM になりました。"));
@@ -118,7 +118,7 @@ async fn console_start_previews_another_day_as_a_dry_run() {
     assert!(state.dry_run);
     assert_eq!(state.current.wait_seconds, 0);
     assert_eq!(state.today.to_string(), "2026-12-01");
-    assert_eq!(attempts(&state)[0], ["+819011110001", "+819011110002"]);
+    assert_eq!(attempts(&state)[0], ["+819012341001", "+819012341002"]);
 }
 
 #[tokio::test]

@@ -49,8 +49,8 @@ fn cases() -> Vec<Case> {
         simple("broken roster", b"[{\"startDay\": 1,".to_vec()),
         simple(
             "gaps and overlaps",
-            br#"[{"startDay":1,"endDay":20,"phoneNumber":["+819011110001","+819011110001"]},
-                {"startDay":15,"endDay":29,"phoneNumber":["+819022220001","0312345678"]}]"#
+            br#"[{"startDay":1,"endDay":20,"phoneNumber":["+819012341001","+819012341001"]},
+                {"startDay":15,"endDay":29,"phoneNumber":["+819012342001","0312345678"]}]"#
                 .to_vec(),
         ),
         Case { name: "missing roster", files: vec![], topic: None },

@@ -26,9 +26,9 @@ fn shows_the_month_as_a_monday_first_grid_with_a_masked_legend() {
          23 g3   24 g3   25 g3   26 g3   27 g3   28 g3   29 g3\n\
          30 g3\n\
          \n\
-         g1   group1  days 1-10  +8190****0001, +8190****0002\n\
-         g2   group2  days 11-20 +8190****0001, +8190****0002\n\
-         g3   group3  days 21-31 +8190****0001\n\
+         g1   group1  days 1-10  +8190****1001, +8190****1002\n\
+         g2   group2  days 11-20 +8190****2001, +8190****2002\n\
+         g3   group3  days 21-31 +8190****3001\n\
          --   nobody on duty: the fallback number is rung (CONNECT_EXTRA_DESTINATION_PHONE_NUMBER)\n\
          \n\
          every day has someone on duty\n"
@@ -40,9 +40,9 @@ fn shows_the_month_as_a_monday_first_grid_with_a_masked_legend() {
 fn uncovered_days_and_the_fallback_are_called_out() {
     let dir = folder(&[(
         "r.json",
-        br#"[{"startDay":1,"endDay":9,"phoneNumber":["+819011110001"]},
-             {"startDay":5,"endDay":20,"phoneNumber":["+819022220001"]},
-             {"startDay":31,"endDay":31,"phoneNumber":["+819033330001"]}]"#,
+        br#"[{"startDay":1,"endDay":9,"phoneNumber":["+819012341001"]},
+             {"startDay":5,"endDay":20,"phoneNumber":["+819012342001"]},
+             {"startDay":31,"endDay":31,"phoneNumber":["+819012343001"]}]"#,
     )]);
     let roster = join(&dir, "r.json");
     let run = calendar(

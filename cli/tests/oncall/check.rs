@@ -141,7 +141,7 @@ fn warnings_alone_exit_zero() {
             "mapping.json",
             br#"[{"snsTopicName":"t","phoneNumberJsonFile":"r.json","dryRun":true,"message":"<b>DB</b> & web"}]"#,
         ),
-        ("r.json", br#"[{"startDay":1,"endDay":20,"phoneNumber":["+819011110001"]}]"#),
+        ("r.json", br#"[{"startDay":1,"endDay":20,"phoneNumber":["+819012341001"]}]"#),
     ]);
     let mapping = join(&dir, "mapping.json");
     let run = oncall(&["check", &mapping]);

@@ -49,9 +49,9 @@ fn text_output_lists_the_attempts_in_order_with_masked_numbers() {
          timing:   an attempt lasts up to 60 s; its calls are checked every 10 s\n\
          \n\
          3 attempts in order (everyone in an attempt is rung at once; the first to press 1 ends the escalation):\n\
-         \x20  1. group3  +8190****0001\n\
-         \x20  2. group1  +8190****0001, +8190****0002\n\
-         \x20  3. group2  +8190****0001, +8190****0002\n\
+         \x20  1. group3  +8190****3001\n\
+         \x20  2. group1  +8190****1001, +8190****1002\n\
+         \x20  3. group2  +8190****2001, +8190****2002\n\
          \n\
          no problems found\n",
         sample("phoneNumber.json")
@@ -62,16 +62,16 @@ fn text_output_lists_the_attempts_in_order_with_masked_numbers() {
 #[test]
 fn show_numbers_reveals_them() {
     let run = plan(&["--roster", &sample("phoneNumber.json"), "--at", AT, "--show-numbers"], WITH_FALLBACK);
-    assert!(run.stdout.contains("1. group3  +819033330001\n"), "{run:?}");
+    assert!(run.stdout.contains("1. group3  +819012343001\n"), "{run:?}");
 }
 
 #[test]
 fn json_output_has_the_ordered_attempts_and_no_problems() {
     let plan = json_plan(&["--roster", &sample("phoneNumber.json"), "--at", AT], WITH_FALLBACK);
     let round = [
-        vec!["+819033330001".to_owned()],
-        vec!["+819011110001".to_owned(), "+819011110002".to_owned()],
-        vec!["+819022220001".to_owned(), "+819022220002".to_owned()],
+        vec!["+819012343001".to_owned()],
+        vec!["+819012341001".to_owned(), "+819012341002".to_owned()],
+        vec!["+819012342001".to_owned(), "+819012342002".to_owned()],
     ];
     assert_eq!(numbers(&plan), [round.clone(), round.clone(), round].concat(), "three rounds by default");
     assert_eq!(plan["problems"], json!([]));

@@ -20,7 +20,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lambda_connect::aws::{SecretError, read_secure_parameter};
-use lambda_connect::config::{ConfigError, DEFAULT_TIME_ZONE, Env, parse_time_zone};
+use lambda_connect::config::{ConfigError, Env};
 use lambda_connect::phone::{PhoneNumber, mask};
 use lambda_connect::plan::{RepeatSettings, local_date, plan_attempts};
 use lambda_connect::problem::{Problem, Severity};
@@ -79,14 +79,7 @@ impl ForwardCallConfig {
                 reason: "expected the URL exactly as entered in Twilio, starting with https://".into(),
             });
         }
-        let time_zone = match var(env, "ROSTER_TIME_ZONE") {
-            None => DEFAULT_TIME_ZONE,
-            Some(raw) => parse_time_zone(&raw).ok_or_else(|| ConfigError::Invalid {
-                name: "ROSTER_TIME_ZONE",
-                value: raw.clone(),
-                reason: "expected an IANA time zone such as Asia/Tokyo".into(),
-            })?,
-        };
+        let time_zone = lambda_connect::config::time_zone(env)?;
         Ok(Self {
             bucket,
             forwarding_key: var(env, "FORWARDING_JSON_FILE").unwrap_or_else(|| DEFAULT_FORWARDING_KEY.to_owned()),
