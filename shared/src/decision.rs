@@ -67,6 +67,8 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
 
     let ended_because = if state.calls.is_empty() {
         "no call was placed".to_owned()
+    } else if state.dry_run {
+        format!("dry run, nobody was rung; a real alert would ring {}", numbers(&state.calls))
     } else if live.is_empty() {
         format!("every call ended without the key: {}", call_summary(&state.calls))
     } else {
@@ -119,6 +121,11 @@ fn first_acknowledgement(calls: &[CallRecord]) -> Option<&CallRecord> {
 }
 
 /// Moves the current attempt's calls into the history.
+/// The masked numbers of `calls`, comma-separated.
+fn numbers(calls: &[CallRecord]) -> String {
+    calls.iter().map(|c| c.phone_number.to_string()).collect::<Vec<_>>().join(", ")
+}
+
 fn finish_attempt(state: &mut EscalationState, ended_because: String) {
     let calls = std::mem::take(&mut state.calls);
     state.history.push(AttemptRecord {
@@ -372,5 +379,9 @@ mod tests {
         assert_eq!(outcome.status, OutcomeStatus::DryRun);
         assert_eq!(outcome.call_list, vec![vec!["+8190****0001", "+8190****0002"], vec!["+8190****0003"]]);
         assert_eq!((outcome.attempts_made, outcome.calls_placed), (2, 0));
+        assert_eq!(
+            done.history[0].ended_because,
+            "dry run, nobody was rung; a real alert would ring +8190****0001, +8190****0002"
+        );
     }
 }
