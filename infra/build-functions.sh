@@ -26,7 +26,12 @@ packages=()
 for function in "${functions[@]}"; do
   packages+=(--package "$function")
 done
-cargo lambda build --release --arm64 "${packages[@]}"
+# LAMBDA_ARCH=x86_64 builds for x86_64 instead (when the arm64 target cannot be installed).
+arch_flag=--arm64
+if [ "${LAMBDA_ARCH:-arm64}" = "x86_64" ]; then
+  arch_flag=--x86-64
+fi
+cargo lambda build --release "$arch_flag" "${packages[@]}"
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 status=0
