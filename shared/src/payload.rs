@@ -87,6 +87,18 @@ pub struct PlaceCallRequest {
     pub message: String,
     #[serde(default)]
     pub dry_run: bool,
+    /// On the fail-safe path: the execution's state, or its input when no plan could be made,
+    /// so a dry run asked for by the input (console `dryRun`, SNS message attribute) still
+    /// rings nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_input: Option<serde_json::Value>,
+}
+
+impl PlaceCallRequest {
+    /// True when nobody may be rung: the request says so, or its alert input asks for a dry run.
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run || self.alert_input.as_ref().is_some_and(|input| crate::alert::AlertInput::parse(input).dry_run)
+    }
 }
 
 /// check-contact's input.

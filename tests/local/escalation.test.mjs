@@ -141,6 +141,23 @@ test('a function that fails for good takes the fail-safe path, which rings the f
   assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed']);
 });
 
+test('a dry run asked for by an SNS message attribute rings nobody even on the fail-safe path', async () => {
+  const envelope = JSON.stringify({
+    Type: 'Notification', MessageId: 'a1b2c3d4-0000-4000-8000-00000000e2e2', Message: 'roster change check',
+    TopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:duty-topic',
+    MessageAttributes: { dryRun: { Type: 'String', Value: 'true' } },
+  });
+  const record = { messageId: 'sqs-3', body: envelope, eventSource: 'aws:sqs' };
+  const { run, contacts, story } = await escalate({ [FALLBACK]: ack(1) }, record, { failStates: { ResolveRoster: 'Lambda.Unknown' } });
+  assert.match(path(run), /ResolveRoster → FailSafe → RingFallbackNumber → ReportFailure → EscalationFailed/, story);
+  assert.deepEqual(contacts, [], 'the fallback number is not rung for a dry run');
+  // (The local engine's States.JsonToString does not escape nested strings, so the published
+  // report is read from the state instead of parsed.)
+  const failSafe = run.events.find((e) => e.type === 'StateExited' && e.state.name === 'RingFallbackNumber');
+  assert.equal(failSafe.state.output.failSafeCall.status, 'dryRun', story);
+  assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed']);
+});
+
 test('a dry run rings nobody and lists the numbers a real alert would ring, in order', async () => {
   const { run, contacts, requests, story } = await escalate({}, alert('duty-topic', { dryRun: true }));
   assert.equal(run.output.outcome.status, 'dryRun', story);

@@ -118,6 +118,7 @@ fn request(raw: Option<&str>, attempt: u32) -> PlaceCallRequest {
         phone_number: raw.map(number),
         message: "projectA: the database is down".into(),
         dry_run: false,
+        alert_input: None,
     }
 }
 
@@ -445,6 +446,7 @@ async fn run_escalation(world: &World, mut state: EscalationState) -> Escalation
                     phone_number: Some(raw),
                     message: state.message.clone(),
                     dry_run: state.dry_run,
+                    alert_input: None,
                 };
                 state.calls.push(place_call::handle(&world.place_deps(), request).await.unwrap());
             }

@@ -72,7 +72,7 @@ pub async fn handle<C: CallStarter, K: Clock>(
         ended_at: None,
         detail: request.phone_number.is_none().then(|| "fallback number".to_owned()),
     };
-    if request.dry_run {
+    if request.is_dry_run() {
         info!(number = %number, "dry run: call not placed");
         record.status = CallStatus::DryRun;
         return Ok(record);
@@ -152,6 +152,7 @@ mod tests {
             phone_number: number.map(|n| PhoneNumber::parse(n).unwrap()),
             message: "Disk full".into(),
             dry_run: false,
+            alert_input: None,
         }
     }
 
@@ -169,6 +170,25 @@ mod tests {
         let record = handle(&deps, PlaceCallRequest { dry_run: true, ..request(Some("+819012345678")) }).await.unwrap();
         assert_eq!((record.status, record.contact_id), (CallStatus::DryRun, None));
         assert!(deps.connect.calls.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_fail_safe_call_of_a_dry_run_rings_nobody() {
+        // The plan could not be made, so the workflow passes the execution input: an SQS
+        // record whose SNS envelope asks for a dry run.
+        let envelope = serde_json::json!({
+            "TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic",
+            "MessageAttributes": {"dryRun": {"Type": "String", "Value": "true"}}
+        });
+        let input = serde_json::json!({"messageId": "m-1", "body": envelope.to_string()});
+        let deps = deps(|| Ok("c-1".into()));
+        let record = handle(&deps, PlaceCallRequest { alert_input: Some(input), ..request(None) }).await.unwrap();
+        assert_eq!(record.status, CallStatus::DryRun);
+        assert!(deps.connect.calls.lock().unwrap().is_empty());
+
+        let real = serde_json::json!({"messageId": "m-2", "body": "disk full"});
+        let record = handle(&deps, PlaceCallRequest { alert_input: Some(real), ..request(None) }).await.unwrap();
+        assert_eq!(record.contact_id.as_deref(), Some("c-1"), "a real alert's fail-safe call is placed");
     }
 
     #[tokio::test]
