@@ -1,6 +1,6 @@
 //! resolve-roster's handler against a real S3-protocol server, for every input shape the
 //! workflow accepts and every kind of broken input: the files are the ones users already
-//! have (`../shared/compat/`) and the documented samples (`samplejson/`).
+//! have (`tests/fixtures/compat/`) and the documented samples (`samplejson/`).
 
 // Fixture helpers panic on purpose: a missing or broken fixture is a failing test.
 #![allow(clippy::unwrap_used)]

@@ -1,5 +1,5 @@
 //! `oncall` as users run it: the real binary, its output and its exit status, over the
-//! project's samples (`samplejson/`), the files existing users have (`../shared/compat/`)
+//! project's samples (`samplejson/`), the files existing users have (`tests/fixtures/compat/`)
 //! and files written for one test. One test binary with a module per subcommand, plus the
 //! proof that `oncall plan --json` agrees with resolve-roster.
 
