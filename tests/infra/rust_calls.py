@@ -10,7 +10,14 @@ stops the same struct also implements for other functions.
 
 An SDK call is a `.operation()` whose name is an operation of a service crate
 (`aws_sdk_<service>`) the file imports; the operation names come from the SDK crates'
-sources, found with `cargo metadata`.
+sources, found with `cargo metadata`. So the DynamoDB ledger adapter
+(shared/src/ledger_aws.rs: `.get_item()`, `.put_item()`, `.update_item()` on an
+`aws_sdk_dynamodb::Client`) is charged with dynamodb:GetItem, PutItem and UpdateItem to the
+functions that reach it (place-call), like the S3 and Connect adapters.
+
+Code that calls a service whose SDK crate `cargo metadata` does not list (its feature is
+enabled by no function, or its crate is not downloaded) cannot be read for operations; it is
+an error (UnknownSdkError), never silently a function without calls.
 """
 
 from __future__ import annotations
@@ -264,6 +271,23 @@ def iam_action(service: str, operation: str) -> str:
     return prefix + ":" + "".join(part[:1].upper() + part[1:] for part in operation.split("_"))
 
 
+class UnknownSdkError(AssertionError):
+    """Reached code uses an SDK crate whose operations are unknown."""
+
+
+# `.send()` ends every SDK fluent call: an item with it in a file importing an SDK calls it.
+SENDS = re.compile(r"\.\s*send\s*\(\s*\)")
+
+
+def unknown_services(code: str, raw: str, operations: dict[str, frozenset[str]]) -> set[str]:
+    """SDK crates `code` (stripped) calls whose operations are not in `operations`: named in
+    the code itself, or imported by its file (`raw`) while the code sends a request."""
+    used = set(SDK_CRATE.findall(code))
+    if SENDS.search(code):
+        used |= set(SDK_CRATE.findall(strip_rust(raw)))
+    return {service for service in used if service not in operations}
+
+
 @dataclass(frozen=True)
 class SdkCall:
     action: str
@@ -287,11 +311,14 @@ def crate_sdk_calls(crate_dir: Path, shared_src: Path, operations: dict[str, fro
     """Every SDK call a function crate makes, directly or through what it reaches in shared/."""
     calls: set[SdkCall] = set()
     crate_idents: set[str] = set()
+    unknown: dict[str, set[str]] = {}
     for path in sorted((crate_dir / "src").rglob("*.rs")):
         raw = path.read_text(encoding="utf-8")
         code = strip_rust(raw)
         crate_idents.update(IDENT.findall(code))
         calls |= sdk_calls(code, raw, str(path), operations)
+        for service in unknown_services(code, raw, operations):
+            unknown.setdefault(service, set()).add(str(path))
     shared_items: list[Item] = []
     raw_by_file: dict[str, str] = {}
     for path in sorted(shared_src.rglob("*.rs")):
@@ -301,4 +328,12 @@ def crate_sdk_calls(crate_dir: Path, shared_src: Path, operations: dict[str, fro
     for item in reached_items(crate_idents, shared_items):
         label = f"{item.file}: {item.kind} {item.trait + ' for ' if item.trait else ''}{item.owner + '::' if item.owner else ''}{item.name}"
         calls |= sdk_calls(item.code, raw_by_file[item.file], label, operations)
+        for service in unknown_services(item.code, raw_by_file[item.file], operations):
+            unknown.setdefault(service, set()).add(label)
+    if unknown:
+        details = "; ".join(f"aws_sdk_{s} in {sorted(where)}" for s, where in sorted(unknown.items()))
+        raise UnknownSdkError(
+            f"{crate_dir.name} reaches code using SDK crates `cargo metadata` does not list ({details}): "
+            "enable the crate's feature in the function's Cargo.toml, or fetch it (cargo fetch)"
+        )
     return calls

@@ -123,3 +123,117 @@ def rust_number_const(path: Path, name: str) -> int | None:
         return None
     match = re.search(rf"const\s+{name}\s*:\s*u\d+\s*=\s*(\d+)", path.read_text(encoding="utf-8"))
     return int(match.group(1)) if match else None
+
+
+# --- CloudFormation Rules ---------------------------------------------------------------
+# The rule-specific intrinsic functions
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html),
+# evaluated the way CloudFormation does before it creates a change set. A function this
+# evaluator does not know fails the test instead of being skipped.
+
+
+def parameter_values(template: dict, overrides: dict | None = None) -> dict:
+    """Every parameter's value: the override, else the default (required ones must be given)."""
+    values = {}
+    for name, parameter in template["Parameters"].items():
+        if overrides and name in overrides:
+            values[name] = overrides[name]
+        elif "Default" in parameter:
+            values[name] = parameter["Default"]
+    return values
+
+
+def _rule_value(value, parameters: dict, template: dict):
+    if isinstance(value, list):
+        return [_rule_value(v, parameters, template) for v in value]
+    if not isinstance(value, dict):
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    if len(value) != 1:
+        raise AssertionError(f"not a rule function: {value}")
+    (function, arguments), = value.items()
+    if function == "Ref":
+        if arguments not in parameters:
+            raise AssertionError(f"Ref {arguments}: not a parameter with a value")
+        raw = parameters[arguments]
+        kind = template["Parameters"][arguments]["Type"]
+        if kind == "CommaDelimitedList" or kind.startswith("List<"):
+            return [item.strip() for item in str(raw).split(",")] if raw != "" else []
+        return str(raw)
+    args = _rule_value(arguments, parameters, template)
+    if function == "Fn::And":
+        assert 2 <= len(args) <= 10, "Fn::And takes 2 to 10 conditions"
+        return all(_as_bool(a) for a in args)
+    if function == "Fn::Or":
+        assert 2 <= len(args) <= 10, "Fn::Or takes 2 to 10 conditions"
+        return any(_as_bool(a) for a in args)
+    if function == "Fn::Not":
+        (condition,) = args
+        return not _as_bool(condition)
+    if function == "Fn::Equals":
+        left, right = args
+        return left == right
+    if function == "Fn::Contains":
+        haystack, needle = args
+        return needle in haystack
+    if function == "Fn::EachMemberEquals":
+        members, expected = args
+        return all(member == expected for member in members)
+    if function == "Fn::EachMemberIn":
+        members, allowed = args
+        return all(member in allowed for member in members)
+    raise AssertionError(f"the rule evaluator does not know {function}")
+
+
+def _as_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise AssertionError(f"not a condition: {value!r}")
+
+
+def failed_rule_assertions(template: dict, parameters: dict) -> list[str]:
+    """The AssertDescription of every rule assertion `parameters` break (empty: accepted)."""
+    failed = []
+    for name, rule in template.get("Rules", {}).items():
+        if "RuleCondition" in rule and not _as_bool(_rule_value(rule["RuleCondition"], parameters, template)):
+            continue
+        for assertion in rule["Assertions"]:
+            if not _as_bool(_rule_value(assertion["Assert"], parameters, template)):
+                failed.append(f"{name}: {assertion.get('AssertDescription', '(no description)')}")
+    return failed
+
+
+def parameter_value_problems(template: dict, name: str, value: str) -> list[str]:
+    """Why CloudFormation would refuse `value` for parameter `name` (empty: accepted)."""
+    parameter = template["Parameters"].get(name)
+    if parameter is None:
+        return [f"{name} is not a parameter of the template"]
+    problems = []
+    value = str(value)
+    if parameter["Type"] == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return [f"{name}={value!r} is not a number"]
+        if "MinValue" in parameter and number < float(parameter["MinValue"]):
+            problems.append(f"{name}={value} is below MinValue {parameter['MinValue']}")
+        if "MaxValue" in parameter and number > float(parameter["MaxValue"]):
+            problems.append(f"{name}={value} is above MaxValue {parameter['MaxValue']}")
+    if "AllowedValues" in parameter and value not in [str(v) for v in parameter["AllowedValues"]]:
+        problems.append(f"{name}={value!r} is not one of {parameter['AllowedValues']}")
+    if "AllowedPattern" in parameter and not re.fullmatch(parameter["AllowedPattern"], value):
+        problems.append(f"{name}={value!r} does not match {parameter['AllowedPattern']}")
+    if "MinLength" in parameter and len(value) < int(parameter["MinLength"]):
+        problems.append(f"{name}={value!r} is shorter than {parameter['MinLength']}")
+    if "MaxLength" in parameter and len(value) > int(parameter["MaxLength"]):
+        problems.append(f"{name}={value!r} is longer than {parameter['MaxLength']}")
+    return problems
+
+
+def effective_function_property(template: dict, logical_id: str, name: str, default=None):
+    """A function's property with SAM's Globals applied."""
+    properties = template["Resources"][logical_id]["Properties"]
+    if name in properties:
+        return properties[name]
+    return template.get("Globals", {}).get("Function", {}).get(name, default)

@@ -1,6 +1,13 @@
 """The contact flow (infra/contact-flow.json): well formed Flow language, and it does what an
 escalation needs. A small interpreter walks it as a callee would: pressing 1 at once, late,
-after a wrong key, or never."""
+while the prompt or the alert message is still playing, after a wrong key, or never.
+
+The interpreter follows Connect where it matters: a key pressed while a GetParticipantInput
+block speaks interrupts it and is that block's input ("interruptible prompts with DTMF",
+https://docs.aws.amazon.com/connect/latest/adminguide/get-customer-input.html); a key pressed
+while a separate MessageParticipant block speaks is lost (Connect "can't capture the DTMF
+input that the caller provides during the play prompt block",
+https://repost.aws/knowledge-center/connect-store-get-customer-input-blocks)."""
 
 from __future__ import annotations
 
@@ -13,6 +20,8 @@ import pytest
 
 from support import (
     CONTACT_FLOW,
+    FIXTURES,
+    INFRA,
     SHARED_SRC,
     load_contact_flow,
     load_template,
@@ -39,15 +48,16 @@ REQUIRED_ERRORS = {
     "DisconnectParticipant": set(),
 }
 FORBIDDEN_IDENTIFIER_CHARACTERS = set("%:(\\/)=$,;[]{}")
+ATTRIBUTE_REFERENCE = re.compile(r"\$\.Attributes\.([A-Za-z0-9_]+)")
 
 
-def with_defaults(flow_text: str) -> dict:
-    """The flow as the stack creates it with every parameter left at its default."""
+def with_defaults(flow_text: str, **overrides) -> dict:
+    """The flow as the stack creates it with every parameter at its default (or `overrides`)."""
 
-    def default(match: re.Match) -> str:
-        return str(PARAMETERS[match.group(1)]["Default"])
+    def value(match: re.Match) -> str:
+        return str(overrides.get(match.group(1), PARAMETERS[match.group(1)]["Default"]))
 
-    return json.loads(re.sub(r"\$\{(\w+)\}", default, flow_text))
+    return json.loads(re.sub(r"\$\{(\w+)\}", value, flow_text))
 
 
 def targets(action: dict) -> list[str]:
@@ -74,6 +84,29 @@ def condition_target(action: dict, operand: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Press:
+    """The callee presses `key` while `during` plays: "prompt" (the flow's own words),
+    "message" (text from a contact attribute: the alert), or "after" everything was said."""
+
+    key: str
+    during: str = "after"
+
+
+def segments(text: str, attributes: dict) -> list[tuple[str, str | None]]:
+    """(kind, spoken text) in order: the flow's words are "prompt", an $.Attributes reference
+    is "message" (None when the attribute is missing)."""
+    parts, at = [], 0
+    for match in ATTRIBUTE_REFERENCE.finditer(text):
+        if text[at : match.start()].strip():
+            parts.append(("prompt", text[at : match.start()].strip()))
+        parts.append(("message", attributes.get(match.group(1))))
+        at = match.end()
+    if text[at:].strip():
+        parts.append(("prompt", text[at:].strip()))
+    return parts
+
+
 @dataclass
 class Call:
     """What one call through the flow did."""
@@ -82,21 +115,29 @@ class Call:
     spoken: list[str] = field(default_factory=list)
     voice: str | None = None
     language: str | None = None
-    prompts: int = 0
+    prompts: int = 0  # input blocks played
+    interrupted: list[str] = field(default_factory=list)  # what a key cut short
+    lost_keys: list[str] = field(default_factory=list)  # pressed while nothing listened
+    path: list[str] = field(default_factory=list)
+    disconnected: bool = False
 
 
-def run(flow: dict, keys: list[str | None], attributes: dict | None = None) -> Call:
-    """Walks the flow. `keys` answers each GetParticipantInput in turn: a digit, or None for
-    no key before the time limit (also what happens after the list runs out)."""
+def run(flow: dict, script: list, attributes: dict | None = None, missing: str = "empty") -> Call:
+    """Walks the flow. `script` is what the callee does, in order: a Press, a digit (pressed
+    after the input block spoke), or None (no key before that input block's time limit, also
+    what happens once the script runs out). `missing`: what a reference to a missing contact
+    attribute does, "empty" (nothing is said) or "error" (the block's NoMatchingError)."""
     actions = {action["Identifier"]: action for action in flow["Actions"]}
     call = Call(attributes=dict(attributes or {}))
+    pending = [Press(s) if isinstance(s, str) else s for s in script]
     loops: dict[str, int] = {}
-    pending = iter(keys)
     here = flow["StartAction"]
-    for _ in range(500):
+    for _ in range(1000):
         action = actions[here]
+        call.path.append(here)
         kind, parameters = action["Type"], action.get("Parameters", {})
         if kind == "DisconnectParticipant":
+            call.disconnected = True
             return call
         if kind == "UpdateContactTextToSpeechVoice":
             call.voice = parameters["TextToSpeechVoice"]
@@ -104,19 +145,31 @@ def run(flow: dict, keys: list[str | None], attributes: dict | None = None) -> C
         elif kind == "UpdateContactData":
             call.language = parameters.get("LanguageCode", call.language)
             here = action["Transitions"]["NextAction"]
-        elif kind == "MessageParticipant":
-            text = parameters["Text"]
-            if text.startswith("$.Attributes."):
-                text = call.attributes.get(text.removeprefix("$.Attributes."))
-            if text:
-                call.spoken.append(text)
-                here = action["Transitions"]["NextAction"]
-            else:
+        elif kind in ("MessageParticipant", "GetParticipantInput"):
+            parts = segments(parameters["Text"], call.attributes)
+            if missing == "error" and any(text is None for _, text in parts):
                 here = error_target(action, "NoMatchingError")
-        elif kind == "GetParticipantInput":
-            call.spoken.append(parameters["Text"])
+                continue
+            listening = kind == "GetParticipantInput"
+            key = None
+            for part, text in parts:
+                if not text:
+                    continue
+                call.spoken.append(text)
+                if pending and pending[0] is not None and pending[0].during == part:
+                    press = pending.pop(0)
+                    if listening:
+                        key = press.key
+                        call.interrupted.append(text)
+                        break
+                    call.lost_keys.append(press.key)
+            if not listening:
+                here = action["Transitions"]["NextAction"]
+                continue
             call.prompts += 1
-            key = next(pending, None)
+            if key is None and pending:
+                step = pending.pop(0)
+                key = None if step is None else step.key
             if key is None:
                 here = error_target(action, "InputTimeLimitExceeded")
             else:
@@ -138,8 +191,14 @@ def run(flow: dict, keys: list[str | None], attributes: dict | None = None) -> C
 
 
 DEPLOYED = with_defaults(CONTACT_FLOW.read_text(encoding="utf-8"))
+# The flow before the prompt and the message moved into the input block: it spoke the message
+# in a separate block first. Kept to show the interpreter tells the two apart.
+MESSAGE_BEFORE_INPUT = with_defaults((FIXTURES / "contact-flow-message-before-input.json").read_text(encoding="utf-8"))
 ALERT = {MESSAGE_ATTRIBUTE: "本番DBで障害が発生しました。"}
+PROMPT = PARAMETERS["ConnectPromptText"]["Default"]
 REPEATS = int(PARAMETERS["ConnectPromptRepeatCount"]["Default"])
+MAX_REPEATS = int(PARAMETERS["ConnectPromptRepeatCount"]["MaxValue"])
+INPUT_BLOCKS = [a for a in FLOW["Actions"] if a["Type"] == "GetParticipantInput"]
 
 
 # --- well formed ----------------------------------------------------------------------
@@ -152,6 +211,7 @@ def test_flow_is_flow_language_with_unique_valid_identifiers():
     for identifier in identifiers:
         assert len(identifier) <= 50 and not (set(identifier) & FORBIDDEN_IDENTIFIER_CHARACTERS), identifier
     assert FLOW["StartAction"] in ACTIONS
+    assert set(FLOW["Metadata"]["ActionMetadata"]) == set(ACTIONS)
 
 
 def test_every_transition_target_exists():
@@ -189,6 +249,32 @@ def test_loops_branch_on_exactly_continue_and_done():
             assert operands == ["ContinueLooping", "DoneLooping"]
 
 
+def test_every_cycle_passes_a_loop_block_with_a_bounded_count():
+    # Without the Loop blocks' ContinueLooping edges the flow is acyclic, so it can only go
+    # round through a Loop, and each Loop's count is a parameter with a maximum.
+    edges = {}
+    for action in FLOW["Actions"]:
+        out = set(targets(action))
+        if action["Type"] == "Loop":
+            out.discard(condition_target(action, "ContinueLooping"))
+            out.add(condition_target(action, "DoneLooping"))
+            count = action["Parameters"]["LoopCount"]
+            assert count == "${ConnectPromptRepeatCount}", count
+        edges[action["Identifier"]] = out
+    state: dict[str, str] = {}
+
+    def visit(node: str) -> None:
+        state[node] = "open"
+        for nxt in edges[node]:
+            assert state.get(nxt) != "open", f"a cycle through {node} -> {nxt} without a Loop block"
+            if nxt not in state:
+                visit(nxt)
+        state[node] = "done"
+
+    visit(FLOW["StartAction"])
+    assert "MaxValue" in PARAMETERS["ConnectPromptRepeatCount"]
+
+
 # --- what it says and does --------------------------------------------------------------
 
 
@@ -199,53 +285,108 @@ def test_sets_a_japanese_neural_voice_by_default():
     assert voice["Parameters"]["TextToSpeechEngine"] == "Neural"
 
 
-def test_the_message_is_the_alert_message_contact_attribute():
-    speaking = [a for a in FLOW["Actions"] if a["Type"] == "MessageParticipant"]
-    assert any(a["Parameters"]["Text"] == f"$.Attributes.{MESSAGE_ATTRIBUTE}" for a in speaking)
-    call = run(DEPLOYED, ["1"], ALERT)
-    assert call.spoken[0] == ALERT[MESSAGE_ATTRIBUTE]
+def test_the_input_block_speaks_the_prompt_then_the_alert_message():
+    # Nothing is spoken before the first input block.
+    first = ACTIONS[FLOW["StartAction"]]
+    while first["Type"] != "GetParticipantInput":
+        assert first["Type"] not in ("MessageParticipant", "DisconnectParticipant"), first["Identifier"]
+        first = ACTIONS[first["Transitions"]["NextAction"]]
+    text = first["Parameters"]["Text"]
+    assert text.startswith("${ConnectPromptText}")
+    assert text.index("${ConnectPromptText}") < text.index(f"$.Attributes.{MESSAGE_ATTRIBUTE}")
+    # The alert is never spoken by a block that does not listen.
+    for action in FLOW["Actions"]:
+        if action["Type"] == "MessageParticipant":
+            assert "$.Attributes." not in action["Parameters"]["Text"], action["Identifier"]
 
 
-def test_asks_for_1_in_japanese_after_the_message():
-    call = run(DEPLOYED, ["1"], ALERT)
-    assert call.spoken[1] == "確認した場合は1を押してください。"
+def test_the_callee_hears_the_short_prompt_first_in_japanese():
+    assert PROMPT == "アラートです。確認したら1を押してください。"
+    call = run(DEPLOYED, [None], ALERT)
+    assert call.spoken[:2] == [PROMPT, ALERT[MESSAGE_ATTRIBUTE]]
 
 
-def test_pressing_1_sets_the_attribute_the_functions_read_and_thanks():
+def test_a_key_pressed_during_the_message_counts():
+    call = run(DEPLOYED, [Press("1", "message")], ALERT)
+    assert call.attributes[ACK_ATTRIBUTE] == "true"
+    assert call.prompts == 1 and call.interrupted == [ALERT[MESSAGE_ATTRIBUTE]] and call.lost_keys == []
+
+
+def test_a_key_pressed_during_the_prompt_counts_and_skips_the_message():
+    call = run(DEPLOYED, [Press("1", "prompt")], ALERT)
+    assert call.attributes[ACK_ATTRIBUTE] == "true"
+    assert ALERT[MESSAGE_ATTRIBUTE] not in call.spoken
+
+
+def test_a_flow_that_speaks_the_message_before_listening_loses_that_key():
+    # The old flow: the same press is lost, and a callee who then waits is never counted.
+    call = run(MESSAGE_BEFORE_INPUT, [Press("1", "message")], ALERT)
+    assert call.lost_keys == ["1"] and ACK_ATTRIBUTE not in call.attributes
+
+
+def test_pressing_1_sets_the_attribute_the_functions_read_thanks_and_hangs_up():
     assert ACK_ATTRIBUTE == "acknowledged"
     call = run(DEPLOYED, ["1"], ALERT)
     assert call.attributes[ACK_ATTRIBUTE] == "true"
     assert call.spoken[-1] == PARAMETERS["ConnectThanksText"]["Default"]
-    assert call.prompts == 1
+    assert call.prompts == 1 and call.disconnected
+
+
+@pytest.mark.parametrize("key", list("023456789*#"))
+def test_no_other_key_acknowledges(key):
+    call = run(DEPLOYED, [key] * (MAX_REPEATS + 1), ALERT)
+    assert ACK_ATTRIBUTE not in call.attributes
+    assert call.prompts == 1 + REPEATS and call.disconnected
 
 
 def test_the_1_branch_is_the_only_way_to_the_attribute():
-    ask = next(a for a in FLOW["Actions"] if a["Type"] == "GetParticipantInput")
-    mark = ACTIONS[condition_target(ask, "1")]
-    assert mark["Type"] == "UpdateContactAttributes"
-    assert mark["Parameters"] == {"TargetContact": "Current", "Attributes": {ACK_ATTRIBUTE: "true"}}
     setters = [a for a in FLOW["Actions"] if a["Type"] == "UpdateContactAttributes"]
-    assert setters == [mark]
+    assert len(setters) == 1
+    (mark,) = setters
+    assert mark["Parameters"] == {"TargetContact": "Current", "Attributes": {ACK_ATTRIBUTE: "true"}}
+    for action in FLOW["Actions"]:
+        leads_to_mark = [
+            b for b in chain(action["Transitions"].get("Conditions", []), action["Transitions"].get("Errors", []))
+            if b["NextAction"] == mark["Identifier"]
+        ]
+        if action["Transitions"].get("NextAction") == mark["Identifier"]:
+            raise AssertionError(f"{action['Identifier']} reaches {mark['Identifier']} by default")
+        for branch in leads_to_mark:
+            assert action["Type"] == "GetParticipantInput", action["Identifier"]
+            assert branch.get("Condition") == {"Operator": "Equals", "Operands": ["1"]}, action["Identifier"]
 
 
-def test_silence_repeats_the_message_then_hangs_up_without_acknowledging():
+def test_silence_plays_a_bounded_number_of_times_then_hangs_up():
     call = run(DEPLOYED, [], ALERT)
     assert ACK_ATTRIBUTE not in call.attributes
+    assert REPEATS == 2, "three plays by default"
     assert call.prompts == 1 + REPEATS
     assert call.spoken.count(ALERT[MESSAGE_ATTRIBUTE]) == 1 + REPEATS
+    assert call.disconnected and call.path[-1] == "disconnect"
+
+
+@pytest.mark.parametrize("repeats", range(PARAMETERS["ConnectPromptRepeatCount"]["MinValue"], MAX_REPEATS + 1))
+def test_every_allowed_repeat_count_bounds_the_call(repeats):
+    flow = with_defaults(CONTACT_FLOW.read_text(encoding="utf-8"), ConnectPromptRepeatCount=repeats)
+    for script in ([], ["2"] * 20, [Press("9", "message")] * 20):
+        call = run(flow, script, ALERT)
+        assert call.prompts == 1 + repeats and call.disconnected
+        assert ACK_ATTRIBUTE not in call.attributes
 
 
 def test_a_wrong_key_is_asked_again_and_a_late_1_still_counts():
     assert run(DEPLOYED, ["2", "1"], ALERT).attributes[ACK_ATTRIBUTE] == "true"
-    last_chance = [None] * REPEATS + ["1"]
+    last_chance = [None] * REPEATS + [Press("1", "message")]
     assert run(DEPLOYED, last_chance, ALERT).attributes[ACK_ATTRIBUTE] == "true"
     too_late = [None] * (REPEATS + 1) + ["1"]
     assert ACK_ATTRIBUTE not in run(DEPLOYED, too_late, ALERT).attributes
 
 
-def test_a_missing_message_still_asks_for_the_key():
-    call = run(DEPLOYED, ["1"], {})
+@pytest.mark.parametrize("missing", ["empty", "error"])
+def test_a_missing_message_still_asks_for_the_key(missing):
+    call = run(DEPLOYED, ["1"], {}, missing=missing)
     assert call.attributes[ACK_ATTRIBUTE] == "true"
+    assert call.spoken[0] == PROMPT
 
 
 def test_interpreter_notices_a_flow_that_never_sets_the_attribute():
@@ -256,15 +397,40 @@ def test_interpreter_notices_a_flow_that_never_sets_the_attribute():
     assert ACK_ATTRIBUTE not in run(broken, ["1"], ALERT).attributes
 
 
+def test_input_blocks_wait_the_same_bounded_time():
+    limits = {a["Parameters"]["InputTimeLimitSeconds"] for a in INPUT_BLOCKS}
+    assert len(limits) == 1 and 1 <= int(limits.pop()) <= 30
+
+
+@pytest.mark.parametrize("readme,unit", [("README.md", " s)"), ("README.ja.md", " 秒)")])
+def test_the_guide_states_the_longest_call(readme, unit):
+    # plays × (prompt + message + input time limit), for the default and the maximum.
+    text = (INFRA / readme).read_text(encoding="utf-8")
+    limit = INPUT_BLOCKS[0]["Parameters"]["InputTimeLimitSeconds"]
+    for plays in (1 + REPEATS, 1 + MAX_REPEATS):
+        assert re.search(rf"\b{plays} × \([^)]*\b{limit}{re.escape(unit)}", text), f"{readme}: {plays} × (... {limit}{unit}"
+
+
 # --- the copy in the template -------------------------------------------------------------
 
 
 def test_the_template_creates_exactly_this_flow():
+    # infra/contact-flow.json is the source of truth; tests/infra/sync_contact_flow.py copies it.
     flow = TEMPLATE_DATA["Resources"]["AcknowledgementFlow"]
     content = flow["Properties"]["Content"]["Fn::Sub"]
-    assert json.loads(content) == FLOW, "infra/template.yaml's flow differs from infra/contact-flow.json"
+    assert json.loads(content) == FLOW, "infra/template.yaml's flow differs: run tests/infra/sync_contact_flow.py"
+    assert content.strip() == CONTACT_FLOW.read_text(encoding="utf-8").strip(), "run tests/infra/sync_contact_flow.py"
     assert flow["Condition"] == "CreateContactFlow"
     assert flow["Properties"]["Type"] == "CONTACT_FLOW"
+
+
+def test_the_sync_script_rewrites_a_stale_copy():
+    import sync_contact_flow
+
+    template = sync_contact_flow.TEMPLATE.read_text(encoding="utf-8")
+    stale = template.replace('"InputTimeLimitSeconds": "', '"InputTimeLimitSeconds": "9', 1)
+    assert stale != template
+    assert sync_contact_flow.synced_template(stale, CONTACT_FLOW.read_text(encoding="utf-8")) == template
 
 
 def test_the_flow_placeholders_are_template_parameters():

@@ -6,12 +6,17 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from rust_calls import crate_sdk_calls, iam_action, parse_items, strip_rust
+import pytest
+
+from rust_calls import UnknownSdkError, crate_sdk_calls, iam_action, parse_items, strip_rust
+from support import SHARED_SRC
 
 OPERATIONS = {
     "connect": frozenset({"start_outbound_voice_contact", "describe_contact", "get_contact_attributes", "stop_contact"}),
     "s3": frozenset({"get_object", "list_objects_v2"}),
     "ssm": frozenset({"get_parameter"}),
+    # A few more than the ledger uses, so a match on any DynamoDB name would show.
+    "dynamodb": frozenset({"get_item", "put_item", "update_item", "delete_item", "query", "scan", "batch_get_item"}),
 }
 
 # Shaped like shared/src/connect_aws.rs: one struct serving three traits, a private helper.
@@ -70,6 +75,39 @@ pub async fn sdk_config() -> Config { load().await }
 """
 
 
+# Shaped like shared/src/ledger.rs and ledger_aws.rs: a domain trait, and a DynamoDB adapter
+# whose calls are chained over several lines.
+LEDGER = """
+pub trait CallLedger { fn claim(&self, token: &str) -> R; fn record(&self, token: &str) -> R; }
+pub const RETENTION: Duration = Duration::days(8);
+"""
+
+LEDGER_ADAPTER = """
+use aws_sdk_dynamodb::types::AttributeValue;
+use crate::ledger::{CallLedger, RETENTION};
+pub const LEDGER_OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+pub fn dynamodb_client(config: &SdkConfig) -> aws_sdk_dynamodb::Client { aws_sdk_dynamodb::Client::from_conf(config) }
+pub struct DynamoLedger { client: aws_sdk_dynamodb::Client, table: String }
+impl DynamoLedger { pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self { Self { client, table } } }
+impl CallLedger for DynamoLedger {
+    async fn claim(&self, token: &str) -> R {
+        self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .send()
+            .await;
+        let item = self.client.get_item().consistent_read(true).send().await?;
+        Ok(item.item().map(entry_of))
+    }
+    async fn record(&self, token: &str) -> R {
+        let update = self.client.update_item().key("pk", key(token));
+        update.update_expression(e).send().await
+    }
+}
+"""
+
+
 def make_tree(tmp_path: Path, crate_source: str) -> tuple[Path, Path]:
     tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
     shared = tmp_path / "shared" / "src"
@@ -77,6 +115,8 @@ def make_tree(tmp_path: Path, crate_source: str) -> tuple[Path, Path]:
     (shared / "connect_aws.rs").write_text(CONNECT_ADAPTER)
     (shared / "calls.rs").write_text(CALLS)
     (shared / "aws.rs").write_text(STORE)
+    (shared / "ledger.rs").write_text(LEDGER)
+    (shared / "ledger_aws.rs").write_text(LEDGER_ADAPTER)
     crate = tmp_path / "functions" / "f"
     (crate / "src").mkdir(parents=True)
     (crate / "src" / "lib.rs").write_text(crate_source)
@@ -134,7 +174,52 @@ def test_items_are_split_with_generic_bounds_that_contain_arrows():
     ]
 
 
+LEDGER_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+
+
+def test_the_ledger_adapter_is_charged_to_place_call(tmp_path):
+    # place-call builds the DynamoDB ledger and the Connect starter.
+    source = (
+        "use lambda_connect::ledger_aws::{dynamodb_client, DynamoLedger};\n"
+        "pub struct Deps<C: CallStarter, L: CallLedger> { c: C, l: L }\n"
+        "fn main() { AwsConnect::new(c); DynamoLedger::new(dynamodb_client(&config), table); }"
+    )
+    assert actions(tmp_path, source) == LEDGER_ACTIONS | {"connect:StartOutboundVoiceContact"}
+
+
+def test_the_ledger_adapter_is_not_charged_to_functions_that_do_not_use_it(tmp_path):
+    # check-contact reads contacts; naming the ledger's retention constant reaches no call.
+    source = "pub fn h<R: ContactReader>(r: &R) { let _ = RETENTION; }\nfn main() { AwsConnect::new(c); }"
+    assert actions(tmp_path, source) == {"connect:DescribeContact", "connect:GetContactAttributes"}
+
+
+def test_the_real_ledger_adapter_makes_exactly_the_three_ledger_calls(tmp_path):
+    adapter = SHARED_SRC / "ledger_aws.rs"
+    if not adapter.is_file():
+        pytest.skip("shared/src/ledger_aws.rs is not written yet")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "ledger_aws.rs").write_text(adapter.read_text(encoding="utf-8"))
+    crate = tmp_path / "functions" / "place-call"
+    (crate / "src").mkdir(parents=True)
+    (crate / "src" / "lib.rs").write_text("fn main() { DynamoLedger::new(dynamodb_client(&config), table); }")
+    calls = crate_sdk_calls(crate, shared, OPERATIONS)
+    assert {c.action for c in calls} == LEDGER_ACTIONS, sorted(f"{c.action} <- {c.where}" for c in calls)
+
+
+def test_reached_code_of_an_sdk_cargo_does_not_list_fails_loudly(tmp_path):
+    crate, shared = make_tree(tmp_path, "fn main() { DynamoLedger::new(c, t); }")
+    without_dynamodb = {k: v for k, v in OPERATIONS.items() if k != "dynamodb"}
+    with pytest.raises(UnknownSdkError, match="aws_sdk_dynamodb"):
+        crate_sdk_calls(crate, shared, without_dynamodb)
+    # Code that does not reach the adapter is read as before.
+    crate, shared = make_tree(tmp_path, "fn main() { AwsConnect::new(c); } fn g<S: CallStarter>() {}")
+    assert {c.action for c in crate_sdk_calls(crate, shared, without_dynamodb)} == {"connect:StartOutboundVoiceContact"}
+
+
 def test_operations_map_to_their_iam_actions():
+    assert iam_action("dynamodb", "get_item") == "dynamodb:GetItem"
+    assert iam_action("dynamodb", "update_item") == "dynamodb:UpdateItem"
     assert iam_action("connect", "start_outbound_voice_contact") == "connect:StartOutboundVoiceContact"
     assert iam_action("s3", "list_objects_v2") == "s3:ListBucket"
     assert iam_action("sfn", "start_execution") == "states:StartExecution"

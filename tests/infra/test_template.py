@@ -85,15 +85,125 @@ def test_substitutions_are_the_agreed_contract():
     }
 
 
-def test_state_machine_is_standard_named_and_logged():
+def test_state_machine_is_standard_and_logged():
     _, machine = state_machine(TEMPLATE_DATA)
     properties = machine["Properties"]
     assert properties["Type"] == "STANDARD"
-    # A fixed name lets its role allow StartExecution on itself without a cycle.
-    assert properties["Name"] == {"Fn::Sub": "${AWS::StackName}-escalation"}
     logging = properties["Logging"]
     assert logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]
     assert TEMPLATE_DATA["Parameters"]["IncludeExecutionData"]["Default"] == "false"
+
+
+# --- names: let CloudFormation choose them ---------------------------------------------
+
+# The properties that give a resource a fixed physical name. A fixed name caps the stack
+# name's length and makes an update that replaces the resource fail ("already exists").
+NAME_PROPERTIES = {
+    "AWS::Serverless::StateMachine": "Name",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::Serverless::Function": "FunctionName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::Pipes::Pipe": "Name",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::Connect::ContactFlow": "Name",
+}
+# Fixed on purpose. Log groups: named from the stack (never from the resource they serve),
+# so the name never changes and never forces a replacement. The contact flow: Name is
+# required, and no property of AWS::Connect::ContactFlow needs a replacement on update.
+FIXED_NAMES_ALLOWED = {"AWS::Logs::LogGroup", "AWS::Connect::ContactFlow"}
+
+
+def test_no_state_machine_has_a_fixed_name():
+    machines = {
+        logical_id: resource
+        for logical_id, resource in TEMPLATE_DATA["Resources"].items()
+        if resource["Type"] in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+    }
+    assert machines
+    for logical_id, resource in machines.items():
+        named = NAME_PROPERTIES[resource["Type"]]
+        assert named not in resource["Properties"], f"{logical_id} sets {named}"
+    # Nothing builds a state machine ARN by hand from a name either.
+    assert ":stateMachine:" not in json.dumps(TEMPLATE_DATA)
+
+
+def test_only_replacement_safe_resources_have_fixed_names():
+    named = sorted(
+        f"{logical_id} ({resource['Type']}.{NAME_PROPERTIES[resource['Type']]})"
+        for logical_id, resource in TEMPLATE_DATA["Resources"].items()
+        if resource["Type"] in NAME_PROPERTIES
+        and resource["Type"] not in FIXED_NAMES_ALLOWED
+        and NAME_PROPERTIES[resource["Type"]] in resource.get("Properties", {})
+    )
+    assert not named, f"explicitly named: {named}"
+
+
+def test_log_group_names_come_from_the_stack_only():
+    for logical_id, resource in resources(TEMPLATE_DATA, "AWS::Logs::LogGroup").items():
+        name = resource["Properties"]["LogGroupName"]
+        assert set(placeholders(name["Fn::Sub"])) == {"AWS::StackName"}, logical_id
+
+
+def test_outputs_give_the_state_machine_arn_and_name():
+    machine_id, _ = state_machine(TEMPLATE_DATA)
+    outputs = TEMPLATE_DATA["Outputs"]
+    assert outputs["StateMachineArn"]["Value"] == {"Ref": machine_id}
+    assert outputs["StateMachineName"]["Value"] == {"Fn::GetAtt": [machine_id, "Name"]}
+
+
+# --- the roster bucket refuses plain HTTP ------------------------------------------------
+
+
+def test_the_roster_bucket_refuses_every_request_without_tls():
+    (bucket_id,) = resources(TEMPLATE_DATA, "AWS::S3::Bucket")
+    policies = [
+        r["Properties"] for r in resources(TEMPLATE_DATA, "AWS::S3::BucketPolicy").values()
+        if ref_target(r["Properties"]["Bucket"]) == bucket_id
+    ]
+    assert len(policies) == 1
+    statements = [
+        s for s in policies[0]["PolicyDocument"]["Statement"]
+        if s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
+    ]
+    assert len(statements) == 1
+    (statement,) = statements
+    assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+    assert statement["Action"] in ("s3:*", ["s3:*"])
+    resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    assert {"Fn::GetAtt": [bucket_id, "Arn"]} in resources_, "the bucket itself (ListBucket, bucket settings)"
+    assert {"Fn::Sub": "${" + bucket_id + ".Arn}/*"} in resources_, "its objects"
+    assert len(resources_) == 2
+
+
+# --- the call ledger -----------------------------------------------------------------------
+
+
+def test_the_call_ledger_table_is_keyed_expiring_and_encrypted():
+    table = TEMPLATE_DATA["Resources"]["CallLedgerTable"]
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    properties = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert properties["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert "TableName" not in properties
+
+
+def test_place_call_alone_is_told_the_ledger_table():
+    assert _env("place-call")["CALL_LEDGER_TABLE"] == {"Ref": "CallLedgerTable"}
+    told = [
+        function_name(resource)
+        for resource in FUNCTIONS_IN_TEMPLATE.values()
+        if "CallLedgerTable" in json.dumps(resource["Properties"].get("Environment", {}))
+    ]
+    assert told == ["place-call"]
 
 
 # --- functions and crates ----------------------------------------------------------------
