@@ -1,7 +1,7 @@
 //! Every file in `samplejson/` is valid: rosters and mappings parse without a problem, a
-//! mapping's rosters are there too, and each resolve-roster input reads as a clean alert.
-//! Other functions' sample events are checked by their own tests; here they must at least
-//! be JSON.
+//! mapping's rosters are there too, each resolve-roster input reads as a clean alert, and
+//! each notify-slack event reads as a post of its kind. Other functions' sample events are
+//! checked by their own tests; here they must at least be JSON.
 
 // Fixture helpers panic on purpose: a missing or broken fixture is a failing test.
 #![allow(clippy::unwrap_used)]
@@ -9,7 +9,9 @@
 use lambda_connect::alert::AlertInput;
 use lambda_connect::mapping::Mapping;
 use lambda_connect::roster::Roster;
-use lambda_connect_tests::workspace_root;
+use lambda_connect_tests::{sample, workspace_root};
+use notify_slack::SnsEvent;
+use notify_slack::alarm::AlarmNotification;
 
 fn samples() -> Vec<(String, Vec<u8>)> {
     let dir = workspace_root().join("samplejson");
@@ -67,4 +69,36 @@ fn every_sample_is_json() {
     for (name, bytes) in samples() {
         assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(), "{name}");
     }
+}
+
+fn sns_event(bytes: &[u8]) -> SnsEvent {
+    serde_json::from_slice(bytes).unwrap()
+}
+
+#[test]
+fn every_notify_slack_event_reads_as_a_post() {
+    let events: Vec<_> = samples().into_iter().filter(|(name, _)| name.starts_with("notify-slack")).collect();
+    assert_eq!(events.len(), 2, "an outcome and a CloudWatch alarm");
+    for (name, bytes) in events {
+        let records = sns_event(&bytes).records;
+        assert_eq!(records.len(), 1, "{name}");
+        for record in records {
+            let post = notify_slack::slack_message(&record.sns.message, record.sns.subject.as_deref());
+            assert!(post.is_ok(), "{name}: {post:?}");
+        }
+    }
+}
+
+#[test]
+fn the_alarm_sample_is_a_cloudwatch_metric_alarm_notification() {
+    let event = sns_event(&std::fs::read(sample("notify-slack.alarm.json")).unwrap());
+    let sns = &event.records[0].sns;
+    let message: serde_json::Value = serde_json::from_str(&sns.message).unwrap();
+    let alarm = AlarmNotification::from_value(&message).unwrap();
+    assert_eq!(alarm.new_state, "ALARM");
+    assert_eq!(alarm.old_state.as_deref(), Some("OK"));
+    assert_eq!(alarm.region_code(), Some("ap-northeast-1"));
+    assert!(alarm.trigger.is_some() && alarm.reason.is_some() && alarm.time.is_some());
+    assert_eq!(sns.subject.as_deref(), Some(format!("ALARM: \"{}\" in Asia Pacific (Tokyo)", alarm.name).as_str()));
+    assert!(sns.subject.as_deref().is_some_and(|s| s.len() <= 100), "SNS subjects are at most 100 characters");
 }

@@ -270,6 +270,76 @@ async fn every_outcome_status_reads_as_its_own_message() {
     assert!(received[1].text().contains("1. +8190****0001, +8190****0002\n2. +8190****0003"), "{}", received[1].text());
 }
 
+fn alarm_event() -> SnsEvent {
+    serde_json::from_slice(&std::fs::read(sample("notify-slack.alarm.json")).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_cloudwatch_alarm_of_the_stack_is_posted_as_a_readable_alarm_notice() {
+    let server = SlackServer::start(vec![]).await.unwrap();
+    let (slack, _) = notifier(&server, QUICK);
+    let deps = notify_slack::Deps { notifier: slack };
+    let report = notify_slack::handle(&deps, alarm_event()).await;
+    assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 0 });
+    let received = server.received();
+    let text = received[0].text();
+    assert!(
+        text.starts_with(
+            ":rotating_light: *ALARM: lambda-connect-AlertDeadLetterAlarm-1XK5R3QZ8T0WD* — Threshold Crossed: \
+             1 out of the last 1 datapoints [1.0 (21/11/26 05:01:00)] was greater than the threshold (0.0)"
+        ),
+        "{text}"
+    );
+    for expected in [
+        "\nAn alert could not start an escalation five times and is in the dead-letter queue. Nobody was phoned",
+        "\nState: OK → ALARM · at 2026-11-21 05:02:10 UTC · Asia Pacific (Tokyo) · account 123456789012\n",
+        "\nMetric: AWS/SQS ApproximateNumberOfMessagesVisible (QueueName=lambda-connect-AlertDeadLetterQueue-9sFq2LbV7nQe), \
+         Maximum over 60 s &gt; 0\n",
+        "|Open the alarm in the console>",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from {text}");
+    }
+    for unwanted in ["could not be read", "```", "\"AlarmName\"", "Trigger"] {
+        assert!(!text.contains(unwanted), "{unwanted:?} in {text}");
+    }
+
+    // The same alarm back to OK: a resolved notice.
+    let mut event = alarm_event();
+    let mut message: serde_json::Value = serde_json::from_str(&event.records[0].sns.message).unwrap();
+    message["OldStateValue"] = json!("ALARM");
+    message["NewStateValue"] = json!("OK");
+    message["NewStateReason"] = json!(
+        "Threshold Crossed: 1 out of the last 1 datapoints [0.0 (21/11/26 05:31:00)] was not greater than the threshold (0.0) (minimum 1 datapoint for ALARM -> OK transition)."
+    );
+    event.records[0].sns.message = message.to_string();
+    assert_eq!(notify_slack::handle(&deps, event).await.posted, 1);
+    let received = server.received();
+    let text = received[1].text();
+    assert!(
+        text.starts_with(
+            ":white_check_mark: *Resolved: lambda-connect-AlertDeadLetterAlarm-1XK5R3QZ8T0WD* is OK again"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("State: ALARM → OK"), "{text}");
+}
+
+#[tokio::test]
+async fn a_message_of_no_known_kind_is_posted_as_a_notice_with_numbers_masked() {
+    let server = SlackServer::start(vec![]).await.unwrap();
+    let (slack, _) = notifier(&server, QUICK);
+    let message = json!({"unexpected": true, "phoneNumber": "+819012345678"}).to_string();
+    let event: SnsEvent =
+        serde_json::from_value(json!({"Records": [{"Sns": {"MessageId": "m", "Message": message}}]})).unwrap();
+    let report = notify_slack::handle(&notify_slack::Deps { notifier: slack }, event).await;
+    assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 1 });
+    let received = server.received();
+    let text = received[0].text();
+    assert!(text.starts_with(":warning: *An escalation outcome could not be read*"), "{text}");
+    assert!(text.contains("\"phoneNumber\":\"+8190****5678\""), "{text}");
+    assert!(!text.contains("+819012345678"), "{text}");
+}
+
 #[tokio::test]
 async fn notify_slack_init_reads_the_webhook_url_from_ssm_and_posts_there() {
     let slack = SlackServer::start(vec![]).await.unwrap();

@@ -6,13 +6,20 @@
 //! - the failure report: the workflow's state with `failure` (the step that failed for
 //!   good) and `failSafeCall` or `failSafeError` (whether the fallback number was rung).
 //!
+//! The stack's own CloudWatch alarms publish to the same topic; their notifications are
+//! posted as an alarm notice ([`alarm`]). Anything else is posted as a notice with an
+//! excerpt. Phone numbers in free text are masked before anything is posted.
+//!
 //! Slack is a courtesy: a message Slack refuses or an outcome that cannot be read is
 //! logged, and the invocation still succeeds, so an escalation never fails, and SNS never
 //! retries, because of Slack.
 
+pub mod alarm;
+
 use std::time::Duration;
 
 use lambda_connect::aws::{SecretError, read_secure_parameter};
+use lambda_connect::calls::scrub_numbers;
 use lambda_connect::config::{ConfigError, Env};
 use lambda_connect::payload::{Outcome, OutcomeStatus};
 use lambda_connect::phone::mask;
@@ -22,6 +29,8 @@ use lambda_runtime::Diagnostic;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::{info, warn};
+
+use crate::alarm::{AlarmNotification, alarm_message};
 
 /// A Lambda SNS event, reduced to what is read. Every other field is ignored, so a test
 /// event or `sam local invoke` may leave them out.
@@ -69,7 +78,9 @@ pub type Slack = SlackNotifier<fn(Duration) -> tokio::time::Sleep>;
 /// Why one record was not posted. Logged under its `error_type`; never returned to Lambda.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifySlackError {
-    #[error("SNS message {message_id} is neither an escalation outcome nor a failure report: {reason}")]
+    #[error(
+        "SNS message {message_id} is neither an escalation outcome, a failure report nor a CloudWatch alarm: {reason}"
+    )]
     UnreadableOutcome { message_id: String, reason: String },
     #[error(transparent)]
     Slack(#[from] SlackError),
@@ -131,9 +142,12 @@ pub async fn handle<N: Notify>(deps: &Deps<N>, event: SnsEvent) -> Report {
     report
 }
 
-/// Reads one SNS message; `Err` says why it is neither kind the workflow publishes.
+/// Reads one SNS message; `Err` says why it is none of the kinds published to the topic.
 pub fn slack_message(message: &str, subject: Option<&str>) -> Result<SlackMessage, String> {
     let value: Value = serde_json::from_str(message).map_err(|err| format!("not JSON: {err}"))?;
+    if let Some(alarm) = AlarmNotification::from_value(&value) {
+        return Ok(alarm_message(&alarm));
+    }
     let context = Context::of(&value, subject);
     if value.get("status").is_some() {
         let outcome = Outcome::deserialize(&value).map_err(|err| format!("not an outcome: {err}"))?;
@@ -146,7 +160,7 @@ pub fn slack_message(message: &str, subject: Option<&str>) -> Result<SlackMessag
     if value.get("failure").is_some() || value.get("failSafeError").is_some() {
         return Ok(failure_message(&value, &context));
     }
-    Err("no \"status\", \"outcome\" or \"failure\" field".to_owned())
+    Err("no \"status\", \"outcome\", \"failure\" or \"AlarmName\" field".to_owned())
 }
 
 /// What names the escalation in a post.
@@ -168,10 +182,9 @@ impl Context {
         let title = text(alert.and_then(|a| a.get("subject")))
             .or_else(|| text(alert.and_then(|a| a.get("topicName"))))
             .or_else(|| subject.map(str::trim).filter(|s| !s.is_empty() && !s.starts_with("lambda-connect:")))
-            .unwrap_or("Escalation")
-            .to_owned();
+            .map_or_else(|| "Escalation".to_owned(), scrub_numbers);
         let escalation_id =
-            text(value.get("escalationId")).or_else(|| text(value.get("executionName"))).map(str::to_owned);
+            text(value.get("escalationId")).or_else(|| text(value.get("executionName"))).map(scrub_numbers);
         Self { title, escalation_id }
     }
 }
@@ -199,7 +212,7 @@ pub fn outcome_message(outcome: &Outcome, context: &Context) -> SlackMessage {
         text.push_str(&format!("Escalation: {}\n", escape(id)));
     }
     if !outcome.summary.trim().is_empty() {
-        text.push_str(&format!("{}\n", escape(outcome.summary.trim())));
+        text.push_str(&format!("{}\n", escape(&scrub_numbers(outcome.summary.trim()))));
     }
     text.push_str(&format!("Attempts: {} · calls placed: {}\n", outcome.attempts_made, outcome.calls_placed));
     if outcome.status == OutcomeStatus::DryRun && !outcome.call_list.is_empty() {
@@ -243,11 +256,11 @@ fn failure_message(value: &Value, context: &Context) -> SlackMessage {
 /// Step Functions' `{"Error", "Cause"}`, shortened: a Cause can be a whole stack trace.
 fn error_text(error: &Value) -> String {
     let field = |name| error.get(name).and_then(Value::as_str).unwrap_or_default();
-    let cause: String = field("Cause").chars().take(300).collect();
+    let cause: String = scrub_numbers(field("Cause")).chars().take(300).collect();
     match (field("Error"), cause.as_str()) {
-        ("", "") => escape(&error.to_string()),
-        (name, "") => escape(name),
-        (name, cause) => format!("{}: {}", escape(name), escape(cause)),
+        ("", "") => escape(&scrub_numbers(&error.to_string())),
+        (name, "") => escape(&scrub_numbers(name)),
+        (name, cause) => format!("{}: {}", escape(&scrub_numbers(name)), escape(cause)),
     }
 }
 
@@ -266,12 +279,14 @@ fn problem_lines(problems: &[Problem]) -> String {
     out
 }
 
+/// A message of no known kind: posted with an excerpt, so that a change in what is
+/// published is seen rather than lost; numbers in it are masked first.
 fn unreadable_message(raw: &str, title: Option<&str>, err: &NotifySlackError) -> SlackMessage {
-    let excerpt: String = raw.chars().take(500).collect();
-    let title = title.map_or_else(String::new, |t| format!(" ({})", escape(t)));
+    let excerpt: String = scrub_numbers(raw).chars().take(500).collect();
+    let title = title.map_or_else(String::new, |t| format!(" ({})", escape(&scrub_numbers(t))));
     SlackMessage::new(format!(
         ":warning: *An escalation outcome could not be read*{title}: {}\n```{}```",
-        escape(&err.to_string()),
+        escape(&scrub_numbers(&err.to_string())),
         escape(&excerpt)
     ))
 }
@@ -449,6 +464,60 @@ mod tests {
         assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 1 });
         let sent = deps.notifier.sent.lock().unwrap();
         assert!(sent[0].contains("could not be read") && sent[0].contains("&lt;not json&gt;"), "{}", sent[0]);
+    }
+
+    #[tokio::test]
+    async fn a_cloudwatch_alarm_posts_an_alarm_notice_not_an_unreadable_one() {
+        let alarm = serde_json::json!({
+            "AlarmName": "lambda-connect-EscalationFailedAlarm-1A2B3C4D5E6F",
+            "AlarmDescription": "An escalation execution failed.",
+            "AWSAccountId": "123456789012",
+            "NewStateValue": "ALARM",
+            "NewStateReason": "Threshold Crossed: 1 out of the last 1 datapoints [1.0 (21/11/26 05:01:00)] was greater than the threshold (0.0).",
+            "StateChangeTime": "2026-11-21T05:02:10.123+0000",
+            "Region": "Asia Pacific (Tokyo)",
+            "AlarmArn": "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:lambda-connect-EscalationFailedAlarm-1A2B3C4D5E6F",
+            "OldStateValue": "OK",
+            "Trigger": {"MetricName": "ExecutionsFailed", "Namespace": "AWS/States", "Statistic": "SUM", "Period": 60,
+                        "ComparisonOperator": "GreaterThanThreshold", "Threshold": 0.0}
+        });
+        let deps = Deps { notifier: Recorder::default() };
+        let report = handle(&deps, event(&[&alarm.to_string()])).await;
+        assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 0 });
+        let sent = deps.notifier.sent.lock().unwrap();
+        assert!(
+            sent[0].starts_with(
+                ":rotating_light: *ALARM: lambda-connect-EscalationFailedAlarm-1A2B3C4D5E6F* — Threshold Crossed: 1 out of"
+            ),
+            "{}",
+            sent[0]
+        );
+        assert!(sent[0].contains("Metric: AWS/States ExecutionsFailed, Sum over 60 s &gt; 0"), "{}", sent[0]);
+        assert!(!sent[0].contains("could not be read") && !sent[0].contains("```"), "{}", sent[0]);
+    }
+
+    #[tokio::test]
+    async fn unknown_json_is_still_posted_with_its_numbers_masked() {
+        let raw = serde_json::json!({"phoneNumber": "+819012345678", "note": "<x>"}).to_string();
+        let deps = Deps { notifier: Recorder::default() };
+        let report = handle(&deps, event(&[&raw])).await;
+        assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 1 });
+        let sent = deps.notifier.sent.lock().unwrap();
+        assert!(sent[0].starts_with(":warning: *An escalation outcome could not be read* (db-down): "), "{}", sent[0]);
+        assert!(sent[0].contains("\"phoneNumber\":\"+8190****5678\",\"note\":\"&lt;x&gt;\""), "{}", sent[0]);
+        assert!(!sent[0].contains("+819012345678"), "{}", sent[0]);
+    }
+
+    #[test]
+    fn numbers_in_a_failure_cause_or_an_alert_subject_are_masked() {
+        let failed = serde_json::json!({
+            "alert": {"subject": "Line +815012340001 down"},
+            "failure": {"Error": "ConnectError", "Cause": "destination +819012345678 is not allowed"}
+        });
+        let text = slack_message(&failed.to_string(), None).unwrap().text;
+        assert!(text.starts_with(":x: *Line +8150****0001 down: the escalation failed*"), "{text}");
+        assert!(text.contains("• Failed: ConnectError: destination +8190****5678 is not allowed"), "{text}");
+        assert!(!text.contains("+819012345678") && !text.contains("+815012340001"), "{text}");
     }
 
     #[test]
