@@ -35,6 +35,26 @@ pub struct Alert {
     pub message_id: Option<String>,
 }
 
+/// The longest alert text kept in the escalation's state, in characters. The contact flow
+/// speaks at most [`crate::message::MAX_SPOKEN_CHARS`]; keeping a 200 KB alert whole would
+/// carry it through every state, and a state over 256 KB fails the execution where no Catch
+/// can help. What is cut is said, with its length.
+pub const MAX_KEPT_MESSAGE_CHARS: usize = 2_000;
+
+impl Alert {
+    /// The alert as the state keeps it: the message cut to [`MAX_KEPT_MESSAGE_CHARS`].
+    pub fn kept(mut self) -> Self {
+        if let Some(message) = &mut self.message
+            && let Some((cut, _)) = message.char_indices().nth(MAX_KEPT_MESSAGE_CHARS)
+        {
+            let rest = message[cut..].chars().count();
+            message.truncate(cut);
+            message.push_str(&format!(" … ({rest} more characters not kept)"));
+        }
+        self
+    }
+}
+
 /// An alert plus the run options that can travel with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertInput {
@@ -63,6 +83,16 @@ impl AlertInput {
                     ));
                 }
                 out.record(first);
+            }
+            // The workflow's intake wraps an item it could not name (no SQS digest, or not a
+            // record at all) as `{"record": <item>}`.
+            Value::Object(fields) if fields.len() == 1 && fields.contains_key("record") => {
+                out.merge(Self::parse(&fields["record"]));
+                out.problems.push(Problem::warning(
+                    INPUT,
+                    Some("record".into()),
+                    "the Pipe delivered an item without an SQS digest, so duplicate deliveries of it cannot be recognised",
+                ));
             }
             Value::Object(fields) => match fields.get("Records").and_then(Value::as_array) {
                 Some(records) => {
@@ -297,5 +327,16 @@ mod tests {
         assert_eq!(parsed.alert.message.as_deref(), Some("server down"));
         assert_eq!(parsed.problems.len(), 1);
         assert!(AlertInput::parse(&json!([])).problems[0].is_error());
+    }
+
+    #[test]
+    fn a_long_alert_is_kept_cut_and_says_how_much_was_cut() {
+        let long = "あ".repeat(MAX_KEPT_MESSAGE_CHARS + 500);
+        let kept = Alert { message: Some(long), ..Alert::default() }.kept();
+        let message = kept.message.unwrap();
+        assert!(message.starts_with(&"あ".repeat(MAX_KEPT_MESSAGE_CHARS)));
+        assert!(message.ends_with("(500 more characters not kept)"), "{}", &message[message.len() - 60..]);
+        let short = Alert { message: Some("disk full".into()), ..Alert::default() }.kept();
+        assert_eq!(short.message.as_deref(), Some("disk full"));
     }
 }

@@ -17,7 +17,13 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     let force_path_style =
         std::env::var("AWS_S3_FORCE_PATH_STYLE").ok().and_then(|raw| crate::config::parse_bool(&raw)).unwrap_or(false);
-    let s3_config = aws_sdk_s3::config::Builder::from(config).force_path_style(force_path_style).build();
+    // A roster read (with the SDK's retries) that takes longer is given up as transient, so
+    // resolve-roster answers well inside its 30 s Lambda timeout and the workflow retries it.
+    let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
+        .operation_timeout(std::time::Duration::from_secs(10))
+        .build();
+    let s3_config =
+        aws_sdk_s3::config::Builder::from(config).force_path_style(force_path_style).timeout_config(timeouts).build();
     aws_sdk_s3::Client::from_conf(s3_config)
 }
 

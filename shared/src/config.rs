@@ -4,6 +4,8 @@
 //! Each function reads only the parts it needs, so a bad deploy fails at init with an error
 //! naming the variable, instead of on every invocation.
 
+use std::ops::RangeInclusive;
+
 use chrono_tz::Tz;
 
 use crate::phone::PhoneNumber;
@@ -58,12 +60,20 @@ fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> Config
     ConfigError::Invalid { name, value: value.to_owned(), reason: reason.into() }
 }
 
-fn number(env: &impl Env, name: &'static str, default: u32, min: u32) -> Result<u32, ConfigError> {
+/// The bounds of the escalation settings, the same as the SAM template's parameters. A
+/// STANDARD execution's history holds at most 25,000 events and each poll adds about 14, so
+/// an escalation's length must be bounded (the decision also ends one early, saying so,
+/// before it could pass that limit).
+pub const REPEAT_COUNT_RANGE: RangeInclusive<u32> = 1..=10;
+pub const CHECK_INTERVAL_RANGE: RangeInclusive<u32> = 5..=600;
+pub const POLL_INTERVAL_RANGE: RangeInclusive<u32> = 1..=60;
+
+fn number(env: &impl Env, name: &'static str, default: u32, range: RangeInclusive<u32>) -> Result<u32, ConfigError> {
     match get(env, name) {
         None => Ok(default),
         Some(raw) => match raw.parse::<u32>() {
-            Ok(n) if n >= min => Ok(n),
-            _ => Err(invalid(name, &raw, format!("expected a whole number, at least {min}"))),
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(invalid(name, &raw, format!("expected a whole number from {} to {}", range.start(), range.end()))),
         },
     }
 }
@@ -107,6 +117,11 @@ pub fn time_zone(env: &impl Env) -> Result<Tz, ConfigError> {
     }
 }
 
+/// `CALL_LEDGER_TABLE`: the DynamoDB table of the call ledger, if one is configured.
+pub fn call_ledger_table(env: &impl Env) -> Option<String> {
+    get(env, "CALL_LEDGER_TABLE")
+}
+
 /// `CONNECT_EXTRA_DESTINATION_PHONE_NUMBER`: rung when nobody else can be.
 pub fn fallback_number(env: &impl Env) -> Result<PhoneNumber, ConfigError> {
     phone(env, "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER")
@@ -131,11 +146,11 @@ impl Timing {
             (Some(a), Some(b)) if a != b => {
                 return Err(invalid(CORRECT, &a, format!("conflicts with {ORIGINAL}={b:?}; set only one")));
             }
-            (Some(_), _) => number(env, CORRECT, DEFAULT_CHECK_INTERVAL_SECONDS, 1)?,
-            (None, Some(_)) => number(env, ORIGINAL, DEFAULT_CHECK_INTERVAL_SECONDS, 1)?,
+            (Some(_), _) => number(env, CORRECT, DEFAULT_CHECK_INTERVAL_SECONDS, CHECK_INTERVAL_RANGE)?,
+            (None, Some(_)) => number(env, ORIGINAL, DEFAULT_CHECK_INTERVAL_SECONDS, CHECK_INTERVAL_RANGE)?,
             (None, None) => DEFAULT_CHECK_INTERVAL_SECONDS,
         };
-        let poll = number(env, "CALL_POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL_SECONDS, 1)?;
+        let poll = number(env, "CALL_POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL_SECONDS, POLL_INTERVAL_RANGE)?;
         Ok(Self { check_interval_seconds, poll_interval_seconds: poll.min(check_interval_seconds) })
     }
 }
@@ -169,7 +184,7 @@ impl RosterConfig {
             time_zone,
             alarm_message: get(env, "CONNECT_ALARM_MSG").unwrap_or_else(|| DEFAULT_ALARM_MESSAGE.to_owned()),
             repeat: RepeatSettings {
-                repeat_count: number(env, "CALL_REPEAT_COUNT", 3, 1)?,
+                repeat_count: number(env, "CALL_REPEAT_COUNT", 3, REPEAT_COUNT_RANGE)?,
                 repeat_group: flag(env, "CALL_REPEAT_GROUP")?,
             },
             timing: Timing::from_env(env)?,
@@ -297,7 +312,12 @@ mod tests {
     fn bad_values_name_the_variable() {
         for (name, value) in [
             ("CALL_REPEAT_COUNT", "0"),
+            ("CALL_REPEAT_COUNT", "11"),
             ("CALL_REPEAT_COUNT", "three"),
+            ("CALL_STATE_CHECK_INTERVAL_SECONDS", "4"),
+            ("CALL_STATE_CHECK_INTERVAL_SECONDS", "601"),
+            ("CALL_POLL_INTERVAL_SECONDS", "0"),
+            ("CALL_POLL_INTERVAL_SECONDS", "61"),
             ("CALL_REPEAT_GROUP", "maybe"),
             ("CALL_STATE_CHACK_INTERVAL_SECONDS", "-1"),
             ("ROSTER_TIME_ZONE", "JST+9"),

@@ -10,10 +10,17 @@ use chrono::{DateTime, Utc};
 
 use crate::calls::{CallStarter, ConnectError, ContactReader, ContactSnapshot, ContactStopper, OutboundCall};
 
-/// A Connect client for `config`. `AWS_ENDPOINT_URL_CONNECT` (read by the SDK) points it at a
-/// local simulator.
+/// A Connect request (with the SDK's own retries) that takes longer is given up as
+/// [`ConnectError::Unavailable`], so a function always answers well inside its 30 s Lambda
+/// timeout and the workflow, not a killed Lambda, decides what happens next.
+pub const CONNECT_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A Connect client for `config` with [`CONNECT_OPERATION_TIMEOUT`]. `AWS_ENDPOINT_URL_CONNECT`
+/// (read by the SDK) points it at a local simulator.
 pub fn connect_client(config: &aws_config::SdkConfig) -> aws_sdk_connect::Client {
-    aws_sdk_connect::Client::new(config)
+    let timeouts =
+        aws_smithy_types::timeout::TimeoutConfig::builder().operation_timeout(CONNECT_OPERATION_TIMEOUT).build();
+    aws_sdk_connect::Client::from_conf(aws_sdk_connect::config::Builder::from(config).timeout_config(timeouts).build())
 }
 
 /// One Connect instance, reached through the SDK.

@@ -2,22 +2,59 @@
 //! check-contact left them, what happens next. A pure function of the state and "now", so
 //! every branch is tested here without a phone or a clock.
 //!
-//! The rules (DESIGN.md, "Escalation semantics"): one acknowledgement ends the escalation;
+//! The rules (the original tool's, see the README): one acknowledgement ends the escalation;
 //! an attempt is over when every call has ended without one, or when
-//! `timing.checkIntervalSeconds` have passed since it was placed; then the next planned
-//! attempt is rung, or the escalation is exhausted. Until then the workflow waits a short
-//! poll, so a declined or busy call escalates in seconds instead of waiting out the interval.
+//! `timing.checkIntervalSeconds` have passed since it was placed and nobody is on the line;
+//! then the next planned attempt is rung, or the escalation is exhausted. Until then the
+//! workflow waits a short poll, so a declined or busy call escalates in seconds instead of
+//! waiting out the interval.
+//!
+//! A call that has been answered is never cut because the interval passed: the person may be
+//! listening to the message and about to press 1. The contact flow bounds its own length and
+//! hangs up when it gives up, which ends the attempt at once; [`ANSWERED_CALL_LIMIT_SECONDS`]
+//! is only the backstop for a flow that does not (the original's, or a hung one).
+//!
+//! Every decision also keeps the execution inside Step Functions' history quota: the state
+//! carries an estimate of the events used, and the escalation ends early, saying why, before
+//! another poll or attempt could pass [`HISTORY_EVENT_BUDGET`].
 
 use chrono::{DateTime, Utc};
 
 use crate::payload::{
     Action, AttemptRecord, CallRecord, CallStatus, CurrentAttempt, Decision, EscalationState, Outcome, OutcomeStatus,
 };
+use crate::problem::Problem;
+
+/// A STANDARD execution's history holds at most 25,000 events; one more fails the execution,
+/// and no Catch sees it (Step Functions quotas). An escalation's own estimate stays below this
+/// budget; the rest is margin for retries (about 3 events each) and the ending states.
+pub const HISTORY_EVENT_BUDGET: u32 = 20_000;
+
+/// Events of one poll: Wait (2), CheckCalls (5), DecideNext (5), WhatNext (2).
+pub const EVENTS_PER_POLL: u32 = 14;
+
+/// Events before the first poll: the execution's start (2), ReceiveAlert (2), ResolveRoster (5).
+pub const EVENTS_BEFORE_FIRST_ATTEMPT: u32 = 9;
+
+/// Events of ringing one attempt: the Map state (4) and per number an iteration with its
+/// PlaceCall task (7).
+pub fn events_per_attempt(numbers: usize) -> u32 {
+    4u32.saturating_add(u32::try_from(numbers).unwrap_or(u32::MAX).saturating_mul(7))
+}
+
+/// An answered call still open after this long without the key is given up on and stopped.
+/// The shipped contact flow hangs up well before (its own bound is in infra/README.md).
+pub const ANSWERED_CALL_LIMIT_SECONDS: i64 = 600;
+
+/// While only answered calls keep an attempt open, polls are at least this far apart: the
+/// person on the line ends the call (key or hang-up), and the flow's bound is minutes long.
+pub const ANSWERED_POLL_SECONDS: u32 = 10;
 
 /// Returns the next state: `decision` is set, and on anything but `wait` the current
-/// attempt's calls move into `history` (the caller then stops those still ringing).
+/// attempt's calls move into `history` (the caller then stops those still live).
 pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     let mut next = state.clone();
+    next.history_events = state.history_events.saturating_add(EVENTS_PER_POLL);
     let attempt = &state.current;
     let label = attempt_label(attempt.index, attempt.group.as_deref());
 
@@ -44,24 +81,34 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
         return next;
     }
 
-    let live: Vec<&CallRecord> = state.calls.iter().filter(|c| !c.status.is_final()).collect();
     let interval = i64::from(state.timing.check_interval_seconds);
     // The attempt started when its first real call did. A record the workflow wrote for a call
     // it could not place (the Map's Catch) carries the execution's start time, not the attempt's.
     let started = state.calls.iter().filter(|c| c.contact_id.is_some()).map(|c| c.placed_at).min().unwrap_or(now);
     let left = interval - (now - started).num_seconds();
-    if !live.is_empty() && left > 0 {
-        let poll = i64::from(state.timing.poll_interval_seconds);
-        let wait = if state.dry_run { 0 } else { poll.min(left).max(1) };
+    let ringing = state.calls.iter().filter(|c| matches!(c.status, CallStatus::Placed | CallStatus::Ringing)).count();
+    let answered_since = |c: &CallRecord| (now - c.answered_at.unwrap_or(c.placed_at)).num_seconds();
+    let on_the_line = state.calls.iter().filter(|c| c.status == CallStatus::InProgress);
+    let listening = on_the_line.clone().filter(|c| answered_since(c) < ANSWERED_CALL_LIMIT_SECONDS).count();
+    let overstayed = on_the_line.count() - listening;
+    let ringing_in_time = ringing > 0 && left > 0;
+    let affordable = next.history_events.saturating_add(EVENTS_PER_POLL) <= HISTORY_EVENT_BUDGET;
+
+    if (ringing_in_time || listening > 0) && affordable && !state.dry_run {
+        let poll = state.timing.poll_interval_seconds;
+        let wait =
+            if ringing_in_time { i64::from(poll).min(left).max(1) } else { i64::from(poll.max(ANSWERED_POLL_SECONDS)) };
         next.current.wait_seconds = u32::try_from(wait).unwrap_or(u32::MAX);
-        next.decision = Some(Decision {
-            action: Action::Wait,
-            reason: format!(
-                "{label}: {} of {} calls still live, nobody has pressed the key yet; {left} s left",
-                live.len(),
-                state.calls.len()
-            ),
-        });
+        let reason = if ringing_in_time {
+            format!(
+                "{label}: {ringing} ringing, {listening} on the line, nobody has pressed the key yet; {left} s left"
+            )
+        } else {
+            format!(
+                "{label}: {listening} on the line past the {interval} s interval; waiting for the key or the hang-up"
+            )
+        };
+        next.decision = Some(Decision { action: Action::Wait, reason });
         return next;
     }
 
@@ -69,25 +116,47 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
         "no call was placed".to_owned()
     } else if state.dry_run {
         format!("dry run, nobody was rung; a real alert would ring {}", numbers(&state.calls))
-    } else if live.is_empty() {
+    } else if ringing_in_time || listening > 0 {
+        format!("stopped to stay inside Step Functions' history limit: {}", call_summary(&state.calls))
+    } else if ringing == 0 && overstayed == 0 && listening == 0 {
         format!("every call ended without the key: {}", call_summary(&state.calls))
+    } else if overstayed > 0 && ringing == 0 {
+        format!(
+            "an answered call was still open after {ANSWERED_CALL_LIMIT_SECONDS} s without the key: {}",
+            call_summary(&state.calls)
+        )
     } else {
         format!("nobody pressed the key within {interval} s: {}", call_summary(&state.calls))
     };
     finish_attempt(&mut next, ended_because.clone());
 
     let position = state.attempts.iter().position(|a| a.index == attempt.index);
-    if let Some(planned) = position.and_then(|p| state.attempts.get(p + 1)) {
+    let upcoming = position.and_then(|p| state.attempts.get(p + 1));
+    let cost = upcoming.map(|planned| events_per_attempt(planned.phone_numbers.len()).saturating_add(EVENTS_PER_POLL));
+    let fits = cost.is_some_and(|cost| next.history_events.saturating_add(cost) <= HISTORY_EVENT_BUDGET);
+    if let (Some(planned), true) = (upcoming, fits) {
         let timing = state.timing;
         let wait =
             if state.dry_run { 0 } else { timing.poll_interval_seconds.min(timing.check_interval_seconds).max(1) };
         next.current = CurrentAttempt::from_plan(planned, wait);
+        next.history_events = next.history_events.saturating_add(events_per_attempt(planned.phone_numbers.len()));
         let reason = format!(
             "{label} ended ({ended_because}); ringing {}",
             attempt_label(planned.index, planned.group.as_deref())
         );
         next.decision = Some(Decision { action: Action::NextAttempt, reason });
         return next;
+    }
+    if upcoming.is_some() {
+        let made = next.history.len();
+        next.problems.push(Problem::warning(
+            "escalation",
+            None,
+            format!(
+                "stopped after {made} of {} attempts: another attempt would pass Step Functions' limit of 25,000 history events per execution; shorten the roster, CALL_REPEAT_COUNT or the intervals",
+                state.attempts.len()
+            ),
+        ));
     }
 
     let outcome = if state.dry_run {
@@ -101,8 +170,9 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
         Outcome { status: OutcomeStatus::DryRun, call_list, ..outcome_totals(&next, summary) }
     } else {
         let placed = calls_placed(&next);
+        let cut = if upcoming.is_some() { " (cut short by the history limit)" } else { "" };
         let summary = format!(
-            "Nobody acknowledged: {} attempts, {placed} calls placed; last {ended_because}",
+            "Nobody acknowledged: {} attempts{cut}, {placed} calls placed; last {ended_because}",
             next.history.len()
         );
         Outcome { status: OutcomeStatus::NobodyAcknowledged, ..outcome_totals(&next, summary) }
@@ -230,6 +300,7 @@ mod tests {
             history: Vec::new(),
             decision: None,
             outcome: None,
+            history_events: 0,
         }
     }
 
@@ -241,8 +312,10 @@ mod tests {
             status,
             placed_at: t(10),
             checked_at: Some(t(25)),
+            answered_at: None,
             ended_at: None,
             detail: None,
+            error: None,
         }
     }
 
@@ -285,12 +358,77 @@ mod tests {
 
     #[test]
     fn the_last_wait_never_runs_past_the_end_of_the_attempt() {
-        let given = state(vec![call("+819011110001", CallStatus::InProgress)]);
+        let given = state(vec![call("+819011110001", CallStatus::Ringing)]);
         // Placed at t(10), interval 60: the attempt ends at t(70).
         assert_eq!(decide(&given, t(66)).current.wait_seconds, 4);
         assert_eq!(action(&decide(&given, t(69))), Action::Wait);
         assert_eq!(decide(&given, t(69)).current.wait_seconds, 1);
         assert_eq!(action(&decide(&given, t(70))), Action::NextAttempt);
+    }
+
+    #[test]
+    fn an_answered_call_is_never_cut_because_the_interval_passed() {
+        // Answered at 1 s of the call, still listening to a long message when the 60 s
+        // interval ends: the attempt waits for the key (or the flow's hang-up).
+        let listening = CallRecord { answered_at: Some(t(11)), ..call("+819011110001", CallStatus::InProgress) };
+        let given = state(vec![listening, call("+819011110002", CallStatus::Ringing)]);
+        let next = decide(&given, t(80));
+        assert_eq!(action(&next), Action::Wait);
+        assert_eq!(next.current.wait_seconds, ANSWERED_POLL_SECONDS);
+        assert!(next.decision.unwrap().reason.contains("on the line past the 60 s interval"));
+        // The key pressed at 90 s still counts.
+        let mut pressed = given.clone();
+        pressed.calls[0].status = CallStatus::Acknowledged;
+        assert_eq!(action(&decide(&pressed, t(90))), Action::Acknowledged);
+    }
+
+    #[test]
+    fn an_answered_call_that_ends_without_the_key_ends_the_attempt_at_once() {
+        let mut hung_up = call("+819011110001", CallStatus::AnsweredWithoutKey);
+        hung_up.answered_at = Some(t(11));
+        let next = decide(&state(vec![hung_up, call("+819011110002", CallStatus::Busy)]), t(40));
+        assert_eq!(action(&next), Action::NextAttempt);
+    }
+
+    #[test]
+    fn an_answered_call_open_past_the_limit_is_given_up() {
+        let stuck = CallRecord { answered_at: Some(t(11)), ..call("+819011110001", CallStatus::InProgress) };
+        let next = decide(&state(vec![stuck]), t(11 + ANSWERED_CALL_LIMIT_SECONDS));
+        assert_eq!(action(&next), Action::NextAttempt);
+        assert!(next.history[0].ended_because.contains("still open after 600 s"), "{}", next.history[0].ended_because);
+        assert_eq!(next.history[0].calls[0].status, CallStatus::InProgress, "left for next-target to stop");
+    }
+
+    #[test]
+    fn every_poll_and_attempt_counts_towards_the_history_estimate() {
+        let given = state(vec![call("+819011110001", CallStatus::Ringing)]);
+        assert_eq!(decide(&given, t(30)).history_events, EVENTS_PER_POLL);
+        let next = decide(&given, t(75));
+        assert_eq!(next.history_events, EVENTS_PER_POLL + events_per_attempt(1));
+    }
+
+    #[test]
+    fn the_escalation_ends_before_another_attempt_would_pass_the_history_limit() {
+        let mut given = state(vec![call("+819011110001", CallStatus::Busy)]);
+        given.history_events = HISTORY_EVENT_BUDGET - EVENTS_PER_POLL - 10;
+        let next = decide(&given, t(20));
+        assert_eq!(action(&next), Action::Exhausted);
+        let outcome = next.outcome.unwrap();
+        assert!(outcome.summary.contains("cut short by the history limit"), "{}", outcome.summary);
+        assert!(
+            outcome.problems.iter().any(|p| p.message.contains("stopped after 1 of 2 attempts")),
+            "{:?}",
+            outcome.problems
+        );
+    }
+
+    #[test]
+    fn a_poll_that_would_pass_the_history_limit_ends_the_attempt() {
+        let mut given = state(vec![call("+819011110001", CallStatus::Ringing)]);
+        given.history_events = HISTORY_EVENT_BUDGET - EVENTS_PER_POLL;
+        let next = decide(&given, t(30));
+        assert_ne!(action(&next), Action::Wait);
+        assert!(next.history[0].ended_because.contains("history limit"), "{}", next.history[0].ended_because);
     }
 
     #[test]

@@ -9,12 +9,15 @@ pub mod alert;
 pub mod calls;
 pub mod config;
 pub mod decision;
+pub mod errors;
+pub mod ledger;
 pub mod mapping;
 pub mod message;
 pub mod payload;
 pub mod phone;
 pub mod plan;
 pub mod problem;
+pub mod report;
 pub mod resolve;
 pub mod roster;
 pub mod store;
@@ -23,6 +26,8 @@ pub mod store;
 pub mod aws;
 #[cfg(feature = "aws")]
 pub mod connect_aws;
+#[cfg(feature = "ledger")]
+pub mod ledger_aws;
 
 #[cfg(feature = "slack")]
 pub mod slack;

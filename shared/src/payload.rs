@@ -27,8 +27,9 @@ pub struct EscalationState {
     pub message: String,
     /// Walk the whole escalation without ringing anyone.
     pub dry_run: bool,
-    /// The roster file used (`s3://bucket/key`), if any could be read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The roster file used (`s3://bucket/key`), `null` when none could be read. Always
+    /// present: the workflow's `Done` state reads it, and a missing path fails an execution.
+    #[serde(default)]
     pub roster: Option<String>,
     pub time_zone: String,
     /// "Today" in the roster's time zone, which chose the duty group.
@@ -47,8 +48,13 @@ pub struct EscalationState {
     pub history: Vec<AttemptRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set with the last decision; `null` until then (the ending states read it).
+    #[serde(default)]
     pub outcome: Option<Outcome>,
+    /// An estimate of the execution's history events so far; the escalation ends before it
+    /// could pass Step Functions' limit (see [`crate::decision::HISTORY_EVENT_BUDGET`]).
+    #[serde(default)]
+    pub history_events: u32,
 }
 
 /// The attempt being rung now: the Map state iterates over `phoneNumbers`.
@@ -97,7 +103,8 @@ pub struct PlaceCallRequest {
 impl PlaceCallRequest {
     /// True when nobody may be rung: the request says so, or its alert input asks for a dry run.
     pub fn is_dry_run(&self) -> bool {
-        self.dry_run || self.alert_input.as_ref().is_some_and(|input| crate::alert::AlertInput::parse(input).dry_run)
+        self.dry_run
+            || self.alert_input.as_ref().is_some_and(|input| crate::report::FailedRun::read(input).is_dry_run())
     }
 }
 
@@ -122,11 +129,18 @@ pub struct CallRecord {
     /// When the status was last read from Connect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<DateTime<Utc>>,
+    /// When the callee answered (the contact flow started talking to them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,
     /// Connect's reason (`TELECOM_BUSY`, an error message, ...), for people reading the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Why the workflow could not place the call: the PlaceCall task's error, as its Catch
+    /// recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::report::StepFailure>,
 }
 
 /// What a call is doing, or how it ended.

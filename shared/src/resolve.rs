@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 
 use crate::alert::{AlertInput, INPUT};
 use crate::config::RosterConfig;
+use crate::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attempt};
 use crate::mapping::Mapping;
 use crate::message::spoken_message;
 use crate::payload::{CurrentAttempt, EscalationState};
@@ -86,10 +87,11 @@ pub async fn resolve(
         .map(|first| CurrentAttempt::from_plan(first, wait_seconds))
         .ok_or_else(|| NobodyToRing { reason: "the plan has no attempts".to_owned() })?;
     let message = spoken_message(&selection.message, &alert);
+    let history_events = EVENTS_BEFORE_FIRST_ATTEMPT.saturating_add(events_per_attempt(current.phone_numbers.len()));
     Ok(EscalationState {
         escalation_id,
         started_at: now,
-        alert,
+        alert: alert.kept(),
         message,
         dry_run,
         roster: roster_location,
@@ -103,6 +105,7 @@ pub async fn resolve(
         history: Vec::new(),
         decision: None,
         outcome: None,
+        history_events,
     })
 }
 

@@ -95,24 +95,36 @@ fn telecom_problem() -> String {
     "TELECOM_PROBLEM".to_owned()
 }
 
-/// A callee: a behaviour, and optionally a number of StartOutboundVoiceContact requests for
-/// this number that are throttled (429 `LimitExceededException`) before one gets through.
+/// A callee: a behaviour, and optionally how the service misbehaves around it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Callee {
     #[serde(flatten)]
     pub behaviour: Behaviour,
+    /// This many StartOutboundVoiceContact requests for the number are throttled (429
+    /// `LimitExceededException`) before one gets through.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub throttled_requests: u32,
+    /// For this many seconds after the call starts, DescribeContact and GetContactAttributes
+    /// answer 404 `ResourceNotFoundException`: a new contact is not visible at once.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub invisible_for_seconds: u64,
+    /// Every StopContact for this callee's contacts is throttled (429 `ThrottlingException`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stop_throttled: bool,
 }
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
+}
+
 impl Callee {
     pub fn new(behaviour: Behaviour) -> Self {
-        Self { behaviour, throttled_requests: 0 }
+        Self { behaviour, throttled_requests: 0, invisible_for_seconds: 0, stop_throttled: false }
     }
 
     /// Answers at once and presses 1 after `seconds`.
@@ -158,6 +170,18 @@ impl Callee {
     /// The first `requests` StartOutboundVoiceContact requests for this number are throttled.
     pub fn throttled_for(mut self, requests: u32) -> Self {
         self.throttled_requests = requests;
+        self
+    }
+
+    /// The contact is unknown to DescribeContact for its first `seconds`.
+    pub fn invisible_for(mut self, seconds: u64) -> Self {
+        self.invisible_for_seconds = seconds;
+        self
+    }
+
+    /// StopContact is always throttled for this callee's calls.
+    pub fn stop_throttled(mut self) -> Self {
+        self.stop_throttled = true;
         self
     }
 }
@@ -299,6 +323,8 @@ struct Contact {
     initiated_at: DateTime<Utc>,
     timeline: Timeline,
     stopped_at: Option<DateTime<Utc>>,
+    invisible_for_seconds: u64,
+    stop_throttled: bool,
 }
 
 /// A contact as it stands at one instant: what DescribeContact and GetContactAttributes say.
@@ -326,6 +352,11 @@ impl ContactView {
 }
 
 impl Contact {
+    /// False while a new contact is not yet visible to DescribeContact.
+    fn visible(&self, now: DateTime<Utc>) -> bool {
+        now >= self.at(self.invisible_for_seconds)
+    }
+
     fn at(&self, offset: u64) -> DateTime<Utc> {
         self.initiated_at + Duration::seconds(i64::try_from(offset).unwrap_or(i64::MAX / 1000))
     }
@@ -684,8 +715,16 @@ impl Inner {
             );
         }
         let client_token = text(body, "ClientToken").map(str::to_owned);
-        if let Some(existing) = client_token.as_ref().and_then(|t| self.by_token.get(t)) {
-            return SimResponse::ok(json!({ "ContactId": existing }));
+        // The API reference: a repeated ClientToken returns the first ContactId only while that
+        // contact is live; "if the contact is disconnected, a new contact is started".
+        let flow = self.flow;
+        let live = client_token
+            .as_ref()
+            .and_then(|t| self.by_token.get(t))
+            .and_then(|id| self.contacts.iter().find(|c| &c.id == id))
+            .filter(|c| c.view(now, flow).is_live());
+        if let Some(existing) = live {
+            return SimResponse::ok(json!({ "ContactId": existing.id }));
         }
         if lambda_connect::phone::PhoneNumber::parse(&destination).is_err()
             || callee.behaviour == Behaviour::InvalidNumber
@@ -718,6 +757,8 @@ impl Inner {
             initiated_at: now,
             timeline: Timeline::of(&callee.behaviour),
             stopped_at: None,
+            invisible_for_seconds: callee.invisible_for_seconds,
+            stop_throttled: callee.stop_throttled,
         });
         if let Some(token) = client_token {
             self.by_token.insert(token, id.clone());
@@ -725,12 +766,13 @@ impl Inner {
         SimResponse::ok(json!({ "ContactId": id }))
     }
 
-    fn find(&self, instance_id: &str, contact_id: &str) -> Option<&Contact> {
-        self.contacts.iter().find(|c| c.id == contact_id && c.instance_id == instance_id)
+    /// A contact that DescribeContact can see now.
+    fn find(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> Option<&Contact> {
+        self.contacts.iter().find(|c| c.id == contact_id && c.instance_id == instance_id && c.visible(now))
     }
 
     fn describe(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> SimResponse {
-        let Some(contact) = self.find(instance_id, contact_id) else {
+        let Some(contact) = self.find(instance_id, contact_id, now) else {
             return SimResponse::error(404, "ResourceNotFoundException", format!("Contact {contact_id} not found"));
         };
         let view = contact.view(now, self.flow);
@@ -759,7 +801,7 @@ impl Inner {
     }
 
     fn attributes(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> SimResponse {
-        match self.find(instance_id, contact_id) {
+        match self.find(instance_id, contact_id, now) {
             Some(contact) => SimResponse::ok(json!({ "Attributes": contact.view(now, self.flow).attributes })),
             None => SimResponse::error(404, "ResourceNotFoundException", format!("Contact {contact_id} not found")),
         }
@@ -772,6 +814,7 @@ impl Inner {
         let flow = self.flow;
         let contact = self.contacts.iter_mut().find(|c| c.id == contact_id && c.instance_id == instance_id);
         match contact {
+            Some(contact) if contact.stop_throttled => SimResponse::error(429, "ThrottlingException", "Rate exceeded"),
             Some(contact) if contact.view(now, flow).is_live() => {
                 contact.stopped_at = Some(now);
                 SimResponse::ok(json!({}))
@@ -970,6 +1013,39 @@ mod tests {
         assert_eq!(sim.calls_to("+819012341001"), 1);
         start(&sim, "+819012341001", "other");
         assert_eq!(sim.calls_to("+819012341001"), 2);
+    }
+
+    #[test]
+    fn a_repeated_client_token_after_the_contact_ended_starts_a_new_contact() {
+        // StartOutboundVoiceContact API reference: "If the contact is disconnected, a new
+        // contact is started." A busy line ends at once, so a retry rings again.
+        let sim = ConnectSim::new(Script::default().with("+819012341001", Callee::busy()));
+        let first = start(&sim, "+819012341001", "same").body;
+        assert_eq!(start(&sim, "+819012341001", "same").body, first, "still live: the same contact");
+        sim.advance(2);
+        let second = start(&sim, "+819012341001", "same").body;
+        assert_ne!(second, first);
+        assert_eq!(sim.calls_to("+819012341001"), 2);
+    }
+
+    #[test]
+    fn a_new_contact_can_be_invisible_for_a_while() {
+        let sim = ConnectSim::new(Script::default().with("+819012341001", Callee::never_answers().invisible_for(3)));
+        let id = start(&sim, "+819012341001", "t").body["ContactId"].as_str().unwrap().to_owned();
+        let early = sim.handle(&Method::GET, &format!("/contacts/i/{id}"), &signed(), b"");
+        assert_eq!((early.status, early.error_type.as_deref()), (404, Some("ResourceNotFoundException")));
+        sim.advance(3);
+        assert_eq!(sim.handle(&Method::GET, &format!("/contacts/i/{id}"), &signed(), b"").status, 200);
+    }
+
+    #[test]
+    fn stop_contact_can_be_throttled_for_a_callee() {
+        let sim = ConnectSim::new(Script::default().with("+819012341001", Callee::never_answers().stop_throttled()));
+        let id = start(&sim, "+819012341001", "t").body["ContactId"].as_str().unwrap().to_owned();
+        let stop = json!({"InstanceId": "i", "ContactId": id}).to_string();
+        let response = sim.handle(&Method::POST, "/contact/stop", &signed(), stop.as_bytes());
+        assert_eq!((response.status, response.error_type.as_deref()), (429, Some("ThrottlingException")));
+        assert!(sim.contact(&id).unwrap().is_live());
     }
 
     #[test]

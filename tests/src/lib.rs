@@ -2,13 +2,14 @@
 //! server, the Amazon Connect simulator, and paths to the project's fixtures.
 
 pub mod connect_sim;
+pub mod dynamodb_server;
 pub mod s3_server;
 pub mod slack_server;
 pub mod ssm_server;
 
 use std::path::PathBuf;
 
-/// The workspace root, for reading `samplejson/` and `../shared/compat/`.
+/// The workspace root (the parent of this crate's folder), for reading `samplejson/`.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -18,10 +19,8 @@ pub fn sample(name: &str) -> PathBuf {
     workspace_root().join("samplejson").join(name)
 }
 
-/// The compatibility fixtures that existing users have (`../shared/compat/` beside the
-/// checkout, or `$LAMBDA_CONNECT_COMPAT_DIR`).
+/// The compatibility fixtures: the files that existing users of the original tool have
+/// (`tests/fixtures/compat/`, kept in the repository so that a checkout stands alone).
 pub fn compat_dir() -> PathBuf {
-    std::env::var_os("LAMBDA_CONNECT_COMPAT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("..").join("shared").join("compat"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("compat")
 }

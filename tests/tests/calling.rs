@@ -6,11 +6,13 @@
 // failed test with its message.
 #![allow(clippy::unwrap_used)]
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use lambda_connect::alert::Alert;
 use lambda_connect::calls::client_token;
 use lambda_connect::config::{AckRule, ConnectConfig, Timing};
 use lambda_connect::connect_aws::AwsConnect;
+use lambda_connect::ledger::{CallLedger, LedgerEntry};
+use lambda_connect::ledger_aws::DynamoLedger;
 use lambda_connect::payload::{
     Action, CallRecord, CallStatus, CheckCallsRequest, CurrentAttempt, EscalationState, OutcomeStatus, PlaceCallRequest,
 };
@@ -19,6 +21,7 @@ use lambda_connect::plan::PlannedAttempt;
 use lambda_connect_tests::connect_sim::{
     Callee, ConnectSim, Fault, Flow, Operation, RunningSim, Script, SimClock, sdk_client,
 };
+use lambda_connect_tests::dynamodb_server::DynamoDbServer;
 use serde_json::{Value, json};
 
 const INSTANCE: &str = "11111111-2222-3333-4444-555555555555";
@@ -52,17 +55,39 @@ fn script() -> Script {
         .with(INVALID, Callee::invalid_number())
 }
 
-/// A running simulator and the adapter the functions use, pointed at it.
+/// One DynamoDB-protocol server (moto) for every test of this binary; each world takes its
+/// own table, so no test sees another's ledger.
+fn dynamodb() -> &'static DynamoDbServer {
+    static SERVER: std::sync::OnceLock<DynamoDbServer> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| DynamoDbServer::start_blocking().unwrap())
+}
+
+/// A call ledger in a table of its own on the shared DynamoDB server.
+fn fresh_ledger() -> DynamoLedger {
+    static TABLES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let table = format!("ledger-{}", TABLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    dynamodb().create_table(&table).unwrap();
+    DynamoLedger::new(dynamodb().sdk_client(), table)
+}
+
+/// A running simulator, the adapter the functions use pointed at it, and a call ledger.
 struct World {
     running: RunningSim,
     connect: AwsConnect,
+    ledger: Option<DynamoLedger>,
 }
 
 impl World {
     async fn start(script: Script) -> Self {
         let running = ConnectSim::new(script).start().await.unwrap();
         let connect = AwsConnect::new(sdk_client(&running.url()), INSTANCE);
-        Self { running, connect }
+        let ledger = tokio::task::spawn_blocking(fresh_ledger).await.unwrap();
+        Self { running, connect, ledger: Some(ledger) }
+    }
+
+    /// A world whose place-call has no ledger: Connect's ClientToken is the only guard.
+    async fn without_ledger(script: Script) -> Self {
+        Self { ledger: None, ..Self::start(script).await }
     }
 
     fn sim(&self) -> &ConnectSim {
@@ -73,9 +98,10 @@ impl World {
         self.sim().clock()
     }
 
-    fn place_deps(&self) -> place_call::Deps<AwsConnect, SimClock> {
+    fn place_deps(&self) -> place_call::Deps<AwsConnect, DynamoLedger, SimClock> {
         place_call::Deps {
             connect: self.connect.clone(),
+            ledger: self.ledger.clone(),
             config: ConnectConfig {
                 instance_id: INSTANCE.into(),
                 contact_flow_id: FLOW.into(),
@@ -99,7 +125,7 @@ impl World {
     }
 
     async fn place(&self, raw: &str, attempt: u32) -> CallRecord {
-        place_call::handle(&self.place_deps(), request(Some(raw), attempt)).await.unwrap()
+        call_of(place_call::handle(&self.place_deps(), request(Some(raw), attempt)).await.unwrap())
     }
 
     async fn check(&self, calls: Vec<CallRecord>) -> Vec<CallRecord> {
@@ -108,6 +134,13 @@ impl World {
 
     fn status_of(&self, calls: &[CallRecord], raw: &str) -> CallStatus {
         calls.iter().find(|c| c.phone_number.as_str() == raw).unwrap().status
+    }
+}
+
+fn call_of(output: place_call::PlaceCallOutput) -> CallRecord {
+    match output {
+        place_call::PlaceCallOutput::Call(record) => record,
+        place_call::PlaceCallOutput::FailSafe(fail_safe) => fail_safe.call,
     }
 }
 
@@ -150,6 +183,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         history: Vec::new(),
         decision: None,
         outcome: None,
+        history_events: 0,
     }
 }
 
@@ -190,12 +224,84 @@ async fn a_retried_place_call_for_the_same_escalation_and_attempt_rings_exactly_
     let retried = world.place(SILENT, 0).await;
 
     assert_eq!(first.contact_id, retried.contact_id);
-    assert_eq!(world.sim().requests_for(Operation::StartOutboundVoiceContact).len(), 2);
+    // The ledger answers the retry; Connect is asked once.
+    assert_eq!(world.sim().requests_for(Operation::StartOutboundVoiceContact).len(), 1);
     assert_eq!(world.sim().calls_to(SILENT), 1);
     // The next attempt is a new call to the same person.
     let next_attempt = world.place(SILENT, 1).await;
     assert_ne!(next_attempt.contact_id, first.contact_id);
     assert_eq!(world.sim().calls_to(SILENT), 2);
+}
+
+#[tokio::test]
+async fn without_the_ledger_a_retry_after_a_short_busy_call_rings_again_as_connect_documents() {
+    // What the ledger is for: Connect starts a new contact for a repeated ClientToken once the
+    // first one has ended.
+    let world = World::without_ledger(script()).await;
+    world.place(BUSY, 0).await;
+    world.sim().advance(5);
+    world.place(BUSY, 0).await;
+    assert_eq!(world.sim().calls_to(BUSY), 2);
+}
+
+#[tokio::test]
+async fn a_retried_place_call_never_rings_again_however_the_first_call_ended() {
+    for (raw, seconds) in [(BUSY, 5), (VOICEMAIL, 60), (ACKS, 60), (SILENT, 0)] {
+        let world = World::start(script()).await;
+        let first = world.place(raw, 0).await;
+        world.sim().advance(seconds);
+        let retried = world.place(raw, 0).await;
+        assert_eq!(retried, first, "{raw}: the retry returns the first call");
+        assert_eq!(world.sim().calls_to(raw), 1, "{raw}: rung once");
+        assert_eq!(
+            world.sim().requests_for(Operation::StartOutboundVoiceContact).len(),
+            1,
+            "{raw}: Connect asked once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_is_remembered_so_a_retry_does_not_ask_connect_again() {
+    let world = World::start(script()).await;
+    let first = world.place(REFUSED, 0).await;
+    let retried = world.place(REFUSED, 0).await;
+    assert_eq!((retried.status, retried.detail), (CallStatus::Failed, first.detail));
+    assert_eq!(world.sim().requests_for(Operation::StartOutboundVoiceContact).len(), 1);
+}
+
+#[tokio::test]
+async fn the_ledger_server_enforces_the_claim_condition() {
+    // moto must refuse the second conditional PutItem, as DynamoDB does, or the ledger proves nothing.
+    let ledger = tokio::task::spawn_blocking(fresh_ledger).await.unwrap();
+    let now = Utc::now();
+    assert_eq!(ledger.claim("token-1", now).await.unwrap(), None);
+    assert_eq!(ledger.claim("token-1", now).await.unwrap(), Some(LedgerEntry::Placing));
+    let placed = LedgerEntry::Placed { contact_id: "c-1".into(), placed_at: now.with_nanosecond(0).unwrap() };
+    ledger.record("token-1", &placed, now).await.unwrap();
+    assert_eq!(ledger.claim("token-1", now).await.unwrap(), Some(placed));
+    assert_eq!(ledger.claim("token-2", now).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_unreachable_ledger_never_stops_a_call() {
+    let mut world = World::start(script()).await;
+    // A ledger whose server is not there: every request fails at once.
+    let client = {
+        use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("ap-northeast-1"))
+                .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
+                .endpoint_url("http://127.0.0.1:9")
+                .build(),
+        )
+    };
+    world.ledger = Some(DynamoLedger::new(client, "missing"));
+    let record = world.place(ACKS, 0).await;
+    assert_eq!(record.status, CallStatus::Placed);
+    assert_eq!(world.sim().calls_to(ACKS), 1);
 }
 
 #[tokio::test]
@@ -255,13 +361,15 @@ async fn a_connect_outage_is_connect_unavailable() {
 #[tokio::test]
 async fn a_dry_run_sends_no_request_and_no_number_means_the_fallback() {
     let world = World::start(script()).await;
-    let dry = place_call::handle(&world.place_deps(), PlaceCallRequest { dry_run: true, ..request(Some(ACKS), 0) })
-        .await
-        .unwrap();
+    let dry = call_of(
+        place_call::handle(&world.place_deps(), PlaceCallRequest { dry_run: true, ..request(Some(ACKS), 0) })
+            .await
+            .unwrap(),
+    );
     assert_eq!(dry.status, CallStatus::DryRun);
     assert!(world.sim().requests().is_empty());
 
-    let fallback = place_call::handle(&world.place_deps(), request(None, 0)).await.unwrap();
+    let fallback = call_of(place_call::handle(&world.place_deps(), request(None, 0)).await.unwrap());
     assert_eq!(fallback.phone_number.as_str(), FALLBACK);
     assert_eq!(world.sim().requests()[0].body["DestinationPhoneNumber"], FALLBACK);
 }
@@ -321,9 +429,34 @@ async fn a_contact_connect_does_not_know_is_failed_with_the_reason() {
     let world = World::start(script()).await;
     let mut ghost = world.place(SILENT, 0).await;
     ghost.contact_id = Some("00000000-0000-0000-0000-000000000000".into());
+    // Inside the grace period an unknown contact may just not be visible yet; past it, it is gone.
+    world.sim().advance(u64::try_from(check_contact::CONTACT_VISIBILITY_GRACE_SECONDS).unwrap());
     let checked = world.check(vec![ghost]).await;
     assert_eq!(checked[0].status, CallStatus::Failed);
     assert!(checked[0].detail.as_deref().unwrap().contains("ResourceNotFoundException"), "{:?}", checked[0].detail);
+}
+
+#[tokio::test]
+async fn a_contact_not_yet_visible_is_still_ringing_and_its_key_press_counts() {
+    let world = World::start(script().with(ACKS, Callee::acknowledges_after(20).invisible_for(12))).await;
+    let placed = world.place(ACKS, 0).await;
+    world.sim().advance(10);
+    let early = world.check(vec![placed]).await;
+    assert_eq!(early[0].status, CallStatus::Ringing, "{:?}", early[0].detail);
+    world.sim().advance(15);
+    let later = world.check(early).await;
+    assert_eq!(later[0].status, CallStatus::Acknowledged);
+    assert!(later[0].answered_at.is_some());
+}
+
+#[tokio::test]
+async fn a_contact_still_invisible_after_the_grace_period_is_failed() {
+    let grace = u64::try_from(check_contact::CONTACT_VISIBILITY_GRACE_SECONDS).unwrap();
+    let world = World::start(script().with(SILENT, Callee::never_answers().invisible_for(grace + 60))).await;
+    let placed = world.place(SILENT, 0).await;
+    world.sim().advance(grace);
+    let checked = world.check(vec![placed]).await;
+    assert_eq!(checked[0].status, CallStatus::Failed);
 }
 
 #[tokio::test]
@@ -415,6 +548,21 @@ async fn an_acknowledgement_ends_the_escalation_and_stops_the_rest_of_the_group(
 }
 
 #[tokio::test]
+async fn an_acknowledgement_stays_an_acknowledgement_when_the_others_cannot_be_stopped() {
+    let world = World::start(script().with(SILENT, Callee::never_answers().stop_throttled())).await;
+    let mut state = escalation(world.sim().now(), vec![planned(0, "group1", &[ACKS, SILENT])]);
+    state.calls = vec![world.place(ACKS, 0).await, world.place(SILENT, 0).await];
+    world.sim().advance(6);
+    state.calls = world.check(state.calls).await;
+    let next = next_target::handle(&world.next_deps(), state).await.unwrap();
+    assert_eq!(action(&next), Action::Acknowledged);
+    assert_eq!(next.outcome.as_ref().unwrap().status, OutcomeStatus::Acknowledged);
+    let silent = next.history[0].calls.iter().find(|c| c.phone_number.as_str() == SILENT).unwrap();
+    assert!(silent.detail.as_deref().unwrap().contains("could not be stopped"), "{:?}", silent.detail);
+    assert!(next.outcome.unwrap().problems.iter().any(|p| p.message.contains("could not be stopped")));
+}
+
+#[tokio::test]
 async fn a_call_that_ended_before_it_could_be_stopped_is_fine() {
     let world = World::start(script()).await;
     let mut state = escalation(world.sim().now(), vec![planned(0, "group1", &[RINGS_OUT])]);
@@ -448,7 +596,7 @@ async fn run_escalation(world: &World, mut state: EscalationState) -> Escalation
                     dry_run: state.dry_run,
                     alert_input: None,
                 };
-                state.calls.push(place_call::handle(&world.place_deps(), request).await.unwrap());
+                state.calls.push(call_of(place_call::handle(&world.place_deps(), request).await.unwrap()));
             }
         }
         world.sim().advance(u64::from(state.current.wait_seconds));
@@ -508,7 +656,7 @@ async fn the_sample_events_are_valid_inputs_of_the_three_functions() {
     let world = World::start(Script::default()).await;
 
     let place: PlaceCallRequest = sample("place-call.json");
-    let record = place_call::handle(&world.place_deps(), place).await.unwrap();
+    let record = call_of(place_call::handle(&world.place_deps(), place).await.unwrap());
     assert_eq!(record.status, CallStatus::DryRun, "the sample must be safe to invoke");
 
     let check: CheckCallsRequest = sample("check-contact.json");
@@ -567,8 +715,9 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
     let addr = url.trim_start_matches("http://").to_owned();
 
     let connect = AwsConnect::new(sdk_client(&url), INSTANCE);
-    let deps = place_call::Deps {
+    let deps = place_call::Deps::<_, DynamoLedger, _> {
         connect: connect.clone(),
+        ledger: None,
         config: ConnectConfig {
             instance_id: INSTANCE.into(),
             contact_flow_id: FLOW.into(),
@@ -577,7 +726,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
         fallback: number(FALLBACK),
         clock: lambda_connect::calls::SystemClock,
     };
-    let call = place_call::handle(&deps, request(Some(ACKS), 0)).await.unwrap();
+    let call = call_of(place_call::handle(&deps, request(Some(ACKS), 0)).await.unwrap());
 
     assert_eq!(control(&addr, "POST", "/_sim/advance?seconds=6", "").0, 200);
     let check = check_contact::Deps {

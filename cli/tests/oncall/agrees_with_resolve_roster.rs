@@ -142,7 +142,7 @@ fn cli(case: &Case, env: &[(&str, &str)], at: &str) -> Value {
 /// Drops what names the run and turns file locations into bare keys.
 fn normalise(mut state: Value, prefix: &str) -> Value {
     let fields = state.as_object_mut().unwrap();
-    for field in ["escalationId", "startedAt", "calls", "history"] {
+    for field in ["escalationId", "startedAt", "calls", "history", "outcome"] {
         fields.remove(field);
     }
     let strip = |value: &mut Value| {

@@ -8,9 +8,15 @@
 
 use lambda_connect::calls::{Clock, ConnectError, ContactReader, call_state};
 use lambda_connect::config::AckRule;
+use lambda_connect::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
 use lambda_connect::payload::{CallRecord, CallStatus, CheckCallsRequest};
 use lambda_runtime::Diagnostic;
 use tracing::{info, warn};
+
+/// A contact DescribeContact does not know yet is taken as still ringing for this long after
+/// it was placed: a new contact is not always visible at once, and marking it failed would
+/// leave it unstopped and its key press ignored.
+pub const CONTACT_VISIBILITY_GRACE_SECONDS: i64 = 30;
 
 /// What the handler needs, built once at init.
 #[derive(Debug)]
@@ -34,9 +40,9 @@ pub enum CheckContactError {
 impl CheckContactError {
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::Throttled { .. } => "ConnectThrottled",
-            Self::Unavailable { .. } => "ConnectUnavailable",
-            Self::Connect { .. } => "ConnectFailed",
+            Self::Throttled { .. } => CONNECT_THROTTLED,
+            Self::Unavailable { .. } => CONNECT_UNAVAILABLE,
+            Self::Connect { .. } => CONNECT_FAILED,
         }
     }
 
@@ -77,9 +83,18 @@ async fn check<C: ContactReader, K: Clock>(
     contact_id: &str,
     call: &mut CallRecord,
 ) -> Result<(), CheckContactError> {
-    call.checked_at = Some(deps.clock.now());
+    let now = deps.clock.now();
+    call.checked_at = Some(now);
     let contact = match deps.connect.describe(contact_id).await {
         Ok(contact) => contact,
+        Err(ConnectError::NotFound { .. })
+            if (now - call.placed_at).num_seconds() < CONTACT_VISIBILITY_GRACE_SECONDS =>
+        {
+            info!(number = %call.phone_number, contact_id, "contact not visible in Connect yet; still ringing");
+            call.status = CallStatus::Ringing;
+            call.detail = Some("not visible in Connect yet".to_owned());
+            return Ok(());
+        }
         Err(err @ ConnectError::NotFound { .. }) => {
             warn!(number = %call.phone_number, contact_id, error = %err, "Connect does not know the contact");
             call.status = CallStatus::Failed;
@@ -98,6 +113,7 @@ async fn check<C: ContactReader, K: Clock>(
     info!(number = %call.phone_number, contact_id, status = ?state.status, detail = ?state.detail, "call checked");
     call.status = state.status;
     call.ended_at = state.ended_at;
-    call.detail = state.detail.or_else(|| call.detail.take());
+    call.answered_at = contact.connected_at;
+    call.detail = state.detail.or_else(|| call.detail.take().filter(|d| d != "not visible in Connect yet"));
     Ok(())
 }

@@ -6,10 +6,12 @@
 //! (StopContact), so nobody answers a call that no longer means anything. A contact that has
 //! already ended (410 ContactNotFoundException) is fine.
 
+use std::convert::Infallible;
+
 use lambda_connect::calls::{Clock, ConnectError, ContactStopper};
 use lambda_connect::decision::decide;
 use lambda_connect::payload::{Action, CallStatus, EscalationState};
-use lambda_runtime::Diagnostic;
+use lambda_connect::problem::Problem;
 use tracing::{info, warn};
 
 /// What the handler needs, built once at init.
@@ -19,37 +21,15 @@ pub struct Deps<C, K> {
     pub clock: K,
 }
 
-/// Why the decision could not be completed. Only retryable failures are errors: a call that
-/// cannot be stopped for another reason is noted on the call and the escalation goes on.
-#[derive(Debug, thiserror::Error)]
-pub enum NextTargetError {
-    #[error("stopping contact {contact_id}: {source}")]
-    Throttled { contact_id: String, source: ConnectError },
-    #[error("stopping contact {contact_id}: {source}")]
-    Unavailable { contact_id: String, source: ConnectError },
-}
-
-impl NextTargetError {
-    pub fn error_type(&self) -> &'static str {
-        match self {
-            Self::Throttled { .. } => "ConnectThrottled",
-            Self::Unavailable { .. } => "ConnectUnavailable",
-        }
-    }
-}
-
-impl From<NextTargetError> for Diagnostic {
-    fn from(err: NextTargetError) -> Self {
-        Diagnostic { error_type: err.error_type().to_owned(), error_message: err.to_string() }
-    }
-}
-
-/// Returns the state with `decision` set; see [`decide`].
+/// Returns the state with `decision` set; see [`decide`]. It cannot fail: an acknowledgement
+/// must never turn into a failure (and a failure path that rings the fallback number), so a
+/// call that cannot be stopped, even after the SDK's retries, is reported on the call and in
+/// the problems instead.
 #[tracing::instrument(skip_all, fields(escalation_id = %state.escalation_id, attempt = state.current.index))]
 pub async fn handle<C: ContactStopper, K: Clock>(
     deps: &Deps<C, K>,
     state: EscalationState,
-) -> Result<EscalationState, NextTargetError> {
+) -> Result<EscalationState, Infallible> {
     let now = deps.clock.now();
     let mut next = decide(&state, now);
     let Some(decision) = next.decision.clone() else {
@@ -62,6 +42,7 @@ pub async fn handle<C: ContactStopper, K: Clock>(
     let Some(finished) = next.history.last_mut() else {
         return Ok(next);
     };
+    let mut not_stopped = Vec::new();
     for call in finished.calls.iter_mut().filter(|c| !c.status.is_final()) {
         let Some(contact_id) = call.contact_id.clone() else {
             continue;
@@ -77,17 +58,27 @@ pub async fn handle<C: ContactStopper, K: Clock>(
                 call.status = CallStatus::Stopped;
                 call.detail = Some("had already ended when the attempt was over".to_owned());
             }
-            Err(source @ ConnectError::Throttled { .. }) => {
-                return Err(NextTargetError::Throttled { contact_id, source });
-            }
-            Err(source @ ConnectError::Unavailable { .. }) => {
-                return Err(NextTargetError::Unavailable { contact_id, source });
-            }
             Err(err) => {
                 warn!(number = %call.phone_number, contact_id, error = %err, "could not stop the call");
                 call.detail = Some(format!("could not be stopped: {err}"));
+                not_stopped.push(call.phone_number.masked());
             }
         }
+    }
+    if !not_stopped.is_empty() {
+        let problem = Problem::warning(
+            "escalation",
+            None,
+            format!(
+                "{} of attempt {} could not be stopped and may still ring",
+                not_stopped.join(", "),
+                finished.index + 1
+            ),
+        );
+        if let Some(outcome) = &mut next.outcome {
+            outcome.problems.push(problem.clone());
+        }
+        next.problems.push(problem);
     }
     Ok(next)
 }

@@ -1,10 +1,15 @@
 //! place-call: rings one number of the current attempt through Amazon Connect.
 //!
 //! The call carries the message to speak and the ids that tie it to its escalation as contact
-//! attributes, and a ClientToken derived from the escalation, the attempt and the number, so
-//! a retried task never rings a person twice. A destination Connect refuses is recorded as a
-//! failed call and the escalation goes on; throttling and outages are errors the workflow
-//! retries with backoff.
+//! attributes, and a ClientToken derived from the escalation, the attempt and the number.
+//! Connect honours that token only while the first contact is live, so the call is also
+//! claimed in the call ledger first: a retried task whose first run placed the call returns
+//! that call instead of ringing the person again, however the call has ended since.
+//!
+//! A destination Connect refuses is recorded as a failed call and the escalation goes on;
+//! throttling and outages are errors the workflow retries with backoff. Without a number (the
+//! workflow's fail-safe path) the fallback number is rung and a masked failure report is
+//! returned with the call, for the workflow to publish.
 
 use std::collections::BTreeMap;
 
@@ -13,15 +18,21 @@ use lambda_connect::calls::{
     client_token,
 };
 use lambda_connect::config::ConnectConfig;
+use lambda_connect::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
+use lambda_connect::ledger::{CallLedger, LedgerEntry};
 use lambda_connect::payload::{CallRecord, CallStatus, PlaceCallRequest};
 use lambda_connect::phone::PhoneNumber;
+use lambda_connect::report::{FailSafeCall, FailedRun, FailureReport};
 use lambda_runtime::Diagnostic;
+use serde::Serialize;
 use tracing::{info, warn};
 
 /// What the handler needs, built once at init.
 #[derive(Debug)]
-pub struct Deps<C, K> {
+pub struct Deps<C, L, K> {
     pub connect: C,
+    /// The call ledger (`CALL_LEDGER_TABLE`); `None` leaves Connect's ClientToken as the only guard.
+    pub ledger: Option<L>,
     pub config: ConnectConfig,
     /// `CONNECT_EXTRA_DESTINATION_PHONE_NUMBER`, rung when the request names nobody.
     pub fallback: PhoneNumber,
@@ -42,9 +53,9 @@ pub enum PlaceCallError {
 impl PlaceCallError {
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::Throttled { .. } => "ConnectThrottled",
-            Self::Unavailable { .. } => "ConnectUnavailable",
-            Self::Connect { .. } => "ConnectFailed",
+            Self::Throttled { .. } => CONNECT_THROTTLED,
+            Self::Unavailable { .. } => CONNECT_UNAVAILABLE,
+            Self::Connect { .. } => CONNECT_FAILED,
         }
     }
 }
@@ -55,22 +66,46 @@ impl From<PlaceCallError> for Diagnostic {
     }
 }
 
+/// One call of an attempt, or the fail-safe call with its report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum PlaceCallOutput {
+    Call(CallRecord),
+    FailSafe(Box<FailSafeCall>),
+}
+
 /// Starts one call, or records why it could not be placed.
 #[tracing::instrument(skip_all, fields(escalation_id = %request.escalation_id, attempt = request.attempt))]
-pub async fn handle<C: CallStarter, K: Clock>(
-    deps: &Deps<C, K>,
+pub async fn handle<C: CallStarter, L: CallLedger, K: Clock>(
+    deps: &Deps<C, L, K>,
     request: PlaceCallRequest,
+) -> Result<PlaceCallOutput, PlaceCallError> {
+    let record = place(deps, &request).await?;
+    let Some(input) = &request.alert_input else {
+        return Ok(PlaceCallOutput::Call(record));
+    };
+    let report = FailureReport::new(&request.escalation_id, &FailedRun::read(input), &record);
+    warn!(summary = %report.summary, "escalation failed; fail-safe call made");
+    Ok(PlaceCallOutput::FailSafe(Box::new(FailSafeCall { call: record, report })))
+}
+
+async fn place<C: CallStarter, L: CallLedger, K: Clock>(
+    deps: &Deps<C, L, K>,
+    request: &PlaceCallRequest,
 ) -> Result<CallRecord, PlaceCallError> {
     let number = request.phone_number.clone().unwrap_or_else(|| deps.fallback.clone());
+    let now = deps.clock.now();
     let mut record = CallRecord {
         phone_number: number.clone(),
         attempt: request.attempt,
         contact_id: None,
         status: CallStatus::Placed,
-        placed_at: deps.clock.now(),
+        placed_at: now,
         checked_at: None,
+        answered_at: None,
         ended_at: None,
         detail: request.phone_number.is_none().then(|| "fallback number".to_owned()),
+        error: None,
     };
     if request.is_dry_run() {
         info!(number = %number, "dry run: call not placed");
@@ -78,39 +113,68 @@ pub async fn handle<C: CallStarter, K: Clock>(
         return Ok(record);
     }
 
+    let token = client_token(&request.escalation_id, request.attempt, &number);
+    match deps.ledger.claim(&token, now).await {
+        Ok(None) => {}
+        Ok(Some(LedgerEntry::Placed { contact_id, placed_at })) => {
+            info!(number = %number, contact_id = %contact_id, "already placed by an earlier try; not rung again");
+            record.contact_id = Some(contact_id);
+            record.placed_at = placed_at;
+            return Ok(record);
+        }
+        Ok(Some(LedgerEntry::Refused { detail, at })) => {
+            info!(number = %number, "already refused by Connect on an earlier try");
+            record.status = CallStatus::Failed;
+            record.placed_at = at;
+            record.detail = Some(detail);
+            return Ok(record);
+        }
+        Ok(Some(LedgerEntry::Placing)) => {
+            // An earlier try claimed the call and recorded no result: it died, or Connect failed
+            // in a way worth retrying. The same token makes Connect return a live contact.
+            warn!(number = %number, "an earlier try left no result; placing with the same ClientToken");
+        }
+        Err(err) => warn!(number = %number, error = %err, "placing the call without the ledger"),
+    }
+
     let call = OutboundCall {
         destination: number.clone(),
         source: deps.config.source_phone_number.clone(),
         contact_flow_id: deps.config.contact_flow_id.clone(),
-        client_token: client_token(&request.escalation_id, request.attempt, &number),
+        client_token: token.clone(),
         attributes: BTreeMap::from([
             (ATTRIBUTE_MESSAGE.to_owned(), request.message.clone()),
             (ATTRIBUTE_ESCALATION.to_owned(), request.escalation_id.clone()),
             (ATTRIBUTE_ATTEMPT.to_owned(), request.attempt.to_string()),
         ]),
     };
-    match deps.connect.start_call(&call).await {
+    let (entry, result) = match deps.connect.start_call(&call).await {
         Ok(contact_id) => {
             info!(number = %number, contact_id = %contact_id, "call placed");
-            record.contact_id = Some(contact_id);
-            Ok(record)
+            record.contact_id = Some(contact_id.clone());
+            (LedgerEntry::Placed { contact_id, placed_at: now }, Ok(record))
         }
         Err(source @ ConnectError::Refused { .. }) => {
             warn!(number = %number, error = %source, "Connect refused the number; the escalation goes on");
             record.status = CallStatus::Failed;
             record.detail = Some(source.to_string());
-            Ok(record)
+            (LedgerEntry::Refused { detail: source.to_string(), at: now }, Ok(record))
         }
-        Err(source @ ConnectError::Throttled { .. }) => Err(PlaceCallError::Throttled { number, source }),
-        Err(source @ ConnectError::Unavailable { .. }) => Err(PlaceCallError::Unavailable { number, source }),
-        Err(source) => Err(PlaceCallError::Connect { number, source }),
+        Err(source @ ConnectError::Throttled { .. }) => return Err(PlaceCallError::Throttled { number, source }),
+        Err(source @ ConnectError::Unavailable { .. }) => return Err(PlaceCallError::Unavailable { number, source }),
+        Err(source) => return Err(PlaceCallError::Connect { number, source }),
+    };
+    if let Err(err) = deps.ledger.record(&token, &entry, now).await {
+        warn!(number = %number, error = %err, "the call could not be recorded; a retry may ring again");
     }
+    result
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{DateTime, TimeZone, Utc};
+    use lambda_connect::ledger::LedgerError;
     use std::sync::Mutex;
 
     struct FixedClock;
@@ -132,8 +196,46 @@ mod tests {
         }
     }
 
-    fn deps(answer: fn() -> Result<String, ConnectError>) -> Deps<FakeConnect, FixedClock> {
+    /// An in-memory ledger with the DynamoDB adapter's claim semantics.
+    #[derive(Default)]
+    struct MemoryLedger(Mutex<std::collections::HashMap<String, LedgerEntry>>);
+    impl CallLedger for MemoryLedger {
+        async fn claim(&self, token: &str, _: DateTime<Utc>) -> Result<Option<LedgerEntry>, LedgerError> {
+            let mut entries = self.0.lock().unwrap();
+            Ok(match entries.get(token) {
+                Some(entry) => Some(entry.clone()),
+                None => {
+                    entries.insert(token.to_owned(), LedgerEntry::Placing);
+                    None
+                }
+            })
+        }
+        async fn record(&self, token: &str, entry: &LedgerEntry, _: DateTime<Utc>) -> Result<(), LedgerError> {
+            self.0.lock().unwrap().insert(token.to_owned(), entry.clone());
+            Ok(())
+        }
+    }
+
+    struct BrokenLedger;
+    impl CallLedger for BrokenLedger {
+        async fn claim(&self, _: &str, _: DateTime<Utc>) -> Result<Option<LedgerEntry>, LedgerError> {
+            Err(LedgerError { message: "throttled".into() })
+        }
+        async fn record(&self, _: &str, _: &LedgerEntry, _: DateTime<Utc>) -> Result<(), LedgerError> {
+            Err(LedgerError { message: "throttled".into() })
+        }
+    }
+
+    fn deps(answer: fn() -> Result<String, ConnectError>) -> Deps<FakeConnect, MemoryLedger, FixedClock> {
+        with_ledger(answer, MemoryLedger::default())
+    }
+
+    fn with_ledger<L: CallLedger>(
+        answer: fn() -> Result<String, ConnectError>,
+        ledger: L,
+    ) -> Deps<FakeConnect, L, FixedClock> {
         Deps {
+            ledger: Some(ledger),
             connect: FakeConnect { calls: Mutex::default(), answer },
             config: ConnectConfig {
                 instance_id: "instance".into(),
@@ -156,10 +258,24 @@ mod tests {
         }
     }
 
+    fn call(output: PlaceCallOutput) -> CallRecord {
+        match output {
+            PlaceCallOutput::Call(record) => record,
+            PlaceCallOutput::FailSafe(fail_safe) => panic!("expected a call, got a fail-safe call: {fail_safe:?}"),
+        }
+    }
+
+    fn fail_safe(output: PlaceCallOutput) -> FailSafeCall {
+        match output {
+            PlaceCallOutput::FailSafe(fail_safe) => *fail_safe,
+            PlaceCallOutput::Call(record) => panic!("expected a fail-safe call, got {record:?}"),
+        }
+    }
+
     #[tokio::test]
     async fn without_a_number_the_fallback_is_rung() {
         let deps = deps(|| Ok("c-1".into()));
-        let record = handle(&deps, request(None)).await.unwrap();
+        let record = call(handle(&deps, request(None)).await.unwrap());
         assert_eq!(record.phone_number.as_str(), "+819099990000");
         assert_eq!(deps.connect.calls.lock().unwrap()[0].destination.as_str(), "+819099990000");
     }
@@ -167,7 +283,8 @@ mod tests {
     #[tokio::test]
     async fn a_dry_run_sends_nothing_to_connect() {
         let deps = deps(|| Ok("c-1".into()));
-        let record = handle(&deps, PlaceCallRequest { dry_run: true, ..request(Some("+819012345678")) }).await.unwrap();
+        let output = handle(&deps, PlaceCallRequest { dry_run: true, ..request(Some("+819012345678")) }).await;
+        let record = call(output.unwrap());
         assert_eq!((record.status, record.contact_id), (CallStatus::DryRun, None));
         assert!(deps.connect.calls.lock().unwrap().is_empty());
     }
@@ -180,15 +297,71 @@ mod tests {
             "TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic",
             "MessageAttributes": {"dryRun": {"Type": "String", "Value": "true"}}
         });
-        let input = serde_json::json!({"messageId": "m-1", "body": envelope.to_string()});
+        let input = serde_json::json!({"input": {"messageId": "m-1", "body": envelope.to_string()}});
         let deps = deps(|| Ok("c-1".into()));
-        let record = handle(&deps, PlaceCallRequest { alert_input: Some(input), ..request(None) }).await.unwrap();
-        assert_eq!(record.status, CallStatus::DryRun);
+        let output =
+            fail_safe(handle(&deps, PlaceCallRequest { alert_input: Some(input), ..request(None) }).await.unwrap());
+        assert_eq!(output.call.status, CallStatus::DryRun);
+        assert!(output.report.summary.contains("dry run"), "{}", output.report.summary);
         assert!(deps.connect.calls.lock().unwrap().is_empty());
 
-        let real = serde_json::json!({"messageId": "m-2", "body": "disk full"});
-        let record = handle(&deps, PlaceCallRequest { alert_input: Some(real), ..request(None) }).await.unwrap();
-        assert_eq!(record.contact_id.as_deref(), Some("c-1"), "a real alert's fail-safe call is placed");
+        let real = serde_json::json!({"input": {"messageId": "m-2", "body": "disk full"}});
+        let output =
+            fail_safe(handle(&deps, PlaceCallRequest { alert_input: Some(real), ..request(None) }).await.unwrap());
+        assert_eq!(output.call.contact_id.as_deref(), Some("c-1"), "a real alert's fail-safe call is placed");
+    }
+
+    #[tokio::test]
+    async fn the_fail_safe_call_returns_a_report_with_masked_numbers_only() {
+        let input = serde_json::json!({
+            "input": {"message": "disk full on +819011112222"},
+            "failure": {"Error": "ConnectFailed", "Cause": "calling +8190****5678: AccessDenied"}
+        });
+        let deps = deps(|| Ok("c-1".into()));
+        let output = handle(&deps, PlaceCallRequest { alert_input: Some(input), ..request(None) }).await.unwrap();
+        let text = serde_json::to_string(&fail_safe(output).report).unwrap();
+        assert!(!text.contains("9011112222") && !text.contains("9099990000"), "{text}");
+        assert!(text.contains("+8190****0000") && text.contains("ConnectFailed"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_the_call_was_placed_returns_it_without_ringing_again() {
+        let deps = deps(|| Ok("c-1".into()));
+        let first = call(handle(&deps, request(Some("+819012345678"))).await.unwrap());
+        let retry = call(handle(&deps, request(Some("+819012345678"))).await.unwrap());
+        assert_eq!(retry, first);
+        assert_eq!(deps.connect.calls.lock().unwrap().len(), 1);
+        // Another attempt of the same escalation is a new call.
+        call(handle(&deps, PlaceCallRequest { attempt: 2, ..request(Some("+819012345678")) }).await.unwrap());
+        assert_eq!(deps.connect.calls.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_a_refusal_is_refused_without_asking_again() {
+        let refused =
+            || Err(ConnectError::Refused { code: "DestinationNotAllowedException".into(), message: "no".into() });
+        let deps = deps(refused);
+        let first = call(handle(&deps, request(Some("+819012345678"))).await.unwrap());
+        let retry = call(handle(&deps, request(Some("+819012345678"))).await.unwrap());
+        assert_eq!((retry.status, retry.detail), (CallStatus::Failed, first.detail));
+        assert_eq!(deps.connect.calls.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_throttling_places_the_call_with_the_same_token() {
+        let deps = deps(|| Err(ConnectError::Throttled { code: "LimitExceededException".into(), message: "x".into() }));
+        handle(&deps, request(Some("+819012345678"))).await.unwrap_err();
+        handle(&deps, request(Some("+819012345678"))).await.unwrap_err();
+        let calls = deps.connect.calls.lock().unwrap();
+        assert_eq!(calls.len(), 2, "a throttled request placed nothing, so the retry asks again");
+        assert_eq!(calls[0].client_token, calls[1].client_token);
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_ledger_never_stops_the_call() {
+        let deps = with_ledger(|| Ok("c-1".into()), BrokenLedger);
+        let record = call(handle(&deps, request(Some("+819012345678"))).await.unwrap());
+        assert_eq!(record.contact_id.as_deref(), Some("c-1"));
     }
 
     #[tokio::test]

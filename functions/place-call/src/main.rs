@@ -1,15 +1,22 @@
 use lambda_connect::calls::SystemClock;
 use lambda_connect::config::{ConnectConfig, ProcessEnv, fallback_number};
 use lambda_connect::connect_aws::{AwsConnect, connect_client};
+use lambda_connect::ledger_aws::{DynamoLedger, dynamodb_client};
 use lambda_runtime::{LambdaEvent, service_fn};
 use place_call::{Deps, handle};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = ConnectConfig::from_env(&ProcessEnv)?;
     let fallback = fallback_number(&ProcessEnv)?;
-    let client = connect_client(&lambda_connect::aws::sdk_config().await);
-    let deps = Deps { connect: AwsConnect::new(client, &config.instance_id), config, fallback, clock: SystemClock };
+    let sdk_config = lambda_connect::aws::sdk_config().await;
+    let ledger = lambda_connect::config::call_ledger_table(&ProcessEnv)
+        .map(|table| DynamoLedger::new(dynamodb_client(&sdk_config), table));
+    if ledger.is_none() {
+        tracing::warn!("CALL_LEDGER_TABLE is not set: a retried call may ring again once its first contact ended");
+    }
+    let connect = AwsConnect::new(connect_client(&sdk_config), &config.instance_id);
+    let deps = Deps { connect, ledger, config, fallback, clock: SystemClock };
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| handle(&deps, event.payload))).await
 }

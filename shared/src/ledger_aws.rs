@@ -1,0 +1,127 @@
+//! The call ledger in DynamoDB: one item per ClientToken (`pk = call#<token>`), claimed with a
+//! conditional PutItem so two invocations never both believe they are first, read back with a
+//! consistent GetItem, and expired by the table's TTL attribute `expiresAt`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use chrono::{DateTime, Utc};
+
+use crate::ledger::{CallLedger, LedgerEntry, LedgerError, RETENTION};
+
+/// A ledger request that takes longer is given up (and the call placed without it), so
+/// place-call always answers well inside its Lambda timeout.
+pub const LEDGER_OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A DynamoDB client for `config` with [`LEDGER_OPERATION_TIMEOUT`]. `AWS_ENDPOINT_URL_DYNAMODB`
+/// (read by the SDK) points it at a local server.
+pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let timeouts =
+        aws_smithy_types::timeout::TimeoutConfig::builder().operation_timeout(LEDGER_OPERATION_TIMEOUT).build();
+    let config = aws_sdk_dynamodb::config::Builder::from(config).timeout_config(timeouts).build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// The ledger table named by `CALL_LEDGER_TABLE`.
+#[derive(Debug, Clone)]
+pub struct DynamoLedger {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoLedger {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+}
+
+const STATE_PLACING: &str = "placing";
+const STATE_PLACED: &str = "placed";
+const STATE_REFUSED: &str = "refused";
+
+fn key(token: &str) -> AttributeValue {
+    AttributeValue::S(format!("call#{token}"))
+}
+
+fn expires_at(now: DateTime<Utc>) -> AttributeValue {
+    AttributeValue::N((now + RETENTION).timestamp().to_string())
+}
+
+fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> LedgerError {
+    LedgerError { message: DisplayErrorContext(err).to_string() }
+}
+
+impl CallLedger for DynamoLedger {
+    async fn claim(&self, token: &str, now: DateTime<Utc>) -> Result<Option<LedgerEntry>, LedgerError> {
+        let claimed = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", key(token))
+            .item("state", AttributeValue::S(STATE_PLACING.to_owned()))
+            .item("expiresAt", expires_at(now))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => return Ok(None),
+            Err(SdkError::ServiceError(err)) if err.err().is_conditional_check_failed_exception() => {}
+            Err(err) => return Err(unavailable(&err)),
+        }
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", key(token))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| unavailable(&err))?;
+        // An item that vanished in between (expired) says nothing: place with the same token.
+        Ok(Some(item.item().map_or(LedgerEntry::Placing, entry_of)))
+    }
+
+    async fn record(&self, token: &str, entry: &LedgerEntry, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        let (state, fields): (&str, Vec<(&str, String)>) = match entry {
+            LedgerEntry::Placing => (STATE_PLACING, Vec::new()),
+            LedgerEntry::Placed { contact_id, placed_at } => {
+                (STATE_PLACED, vec![("contactId", contact_id.clone()), ("at", placed_at.to_rfc3339())])
+            }
+            LedgerEntry::Refused { detail, at } => {
+                (STATE_REFUSED, vec![("detail", detail.clone()), ("at", at.to_rfc3339())])
+            }
+        };
+        // Every name goes through a placeholder: `state` and `at` are DynamoDB reserved words.
+        let mut expression = String::from("SET #state = :state, #expiresAt = :expiresAt");
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", key(token))
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#expiresAt", "expiresAt")
+            .expression_attribute_values(":state", AttributeValue::S(state.to_owned()))
+            .expression_attribute_values(":expiresAt", expires_at(now));
+        for (name, value) in fields {
+            expression.push_str(&format!(", #{name} = :{name}"));
+            update = update
+                .expression_attribute_names(format!("#{name}"), name)
+                .expression_attribute_values(format!(":{name}"), AttributeValue::S(value));
+        }
+        update.update_expression(expression).send().await.map_err(|err| unavailable(&err))?;
+        Ok(())
+    }
+}
+
+fn entry_of(item: &HashMap<String, AttributeValue>) -> LedgerEntry {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let at = text("at").and_then(|raw| DateTime::parse_from_rfc3339(&raw).ok()).map(|at| at.with_timezone(&Utc));
+    match (text("state").as_deref(), text("contactId"), text("detail"), at) {
+        (Some(STATE_PLACED), Some(contact_id), _, Some(placed_at)) => LedgerEntry::Placed { contact_id, placed_at },
+        (Some(STATE_REFUSED), _, Some(detail), Some(at)) => LedgerEntry::Refused { detail, at },
+        _ => LedgerEntry::Placing,
+    }
+}

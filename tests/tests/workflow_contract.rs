@@ -1,0 +1,222 @@
+//! The contract between `statemachine/escalation.asl.json` and the functions, checked from the
+//! file itself:
+//! - every `ErrorEquals` name is one the AWS documentation states or one the task's own
+//!   function can emit (a misspelt or unconfirmed name silently never matches);
+//! - every path the states after ResolveRoster read exists in the state resolve-roster and
+//!   next-target write, even when no roster could be read (a missing path is a run-time
+//!   error that no Catch sees: the execution fails and its output is lost).
+
+// The helpers below are test code too (clippy only exempts `#[test]` bodies).
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+
+use chrono::{TimeZone, Utc};
+use lambda_connect::alert::AlertInput;
+use lambda_connect::config::RosterConfig;
+use lambda_connect::decision::decide;
+use lambda_connect::errors::{EXECUTION_ALREADY_EXISTS, LAMBDA_SERVICE_ERRORS, STATES_ERRORS, function_errors};
+use lambda_connect::payload::{CallRecord, CallStatus};
+use lambda_connect::store::{ObjectStore, StoreError};
+use serde_json::{Value, json};
+
+fn definition() -> Value {
+    let path = lambda_connect_tests::workspace_root().join("statemachine/escalation.asl.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Every state of the definition, nested ones (Map, Parallel) included, with its name.
+fn states(definition: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut pending = vec![definition.clone()];
+    while let Some(machine) = pending.pop() {
+        for (name, state) in machine["States"].as_object().unwrap() {
+            out.push((name.clone(), state.clone()));
+            for nested in ["ItemProcessor", "Iterator"] {
+                if state.get(nested).is_some() {
+                    pending.push(state[nested].clone());
+                }
+            }
+            for branch in state.get("Branches").and_then(Value::as_array).into_iter().flatten() {
+                pending.push(branch.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The function a Task's `Resource` placeholder names.
+fn function_of(resource: &str) -> Option<&'static str> {
+    match resource {
+        "${ResolveRosterFunctionArn}" => Some("resolve-roster"),
+        "${PlaceCallFunctionArn}" => Some("place-call"),
+        "${CheckContactFunctionArn}" => Some("check-contact"),
+        "${NextTargetFunctionArn}" => Some("next-target"),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_error_name_the_workflow_matches_is_documented_or_emitted_by_its_task() {
+    let mut checked = 0;
+    for (name, state) in states(&definition()) {
+        let resource = state.get("Resource").and_then(Value::as_str).unwrap_or_default();
+        let mut allowed: BTreeSet<&str> = STATES_ERRORS.iter().copied().collect();
+        if let Some(function) = function_of(resource) {
+            allowed.extend(LAMBDA_SERVICE_ERRORS);
+            allowed.extend(function_errors(function).unwrap());
+        }
+        if resource == "arn:aws:states:::states:startExecution" {
+            allowed.extend(EXECUTION_ALREADY_EXISTS);
+        }
+        for handler in ["Retry", "Catch"] {
+            for rule in state.get(handler).and_then(Value::as_array).into_iter().flatten() {
+                for error in rule["ErrorEquals"].as_array().unwrap() {
+                    let error = error.as_str().unwrap();
+                    assert!(
+                        allowed.contains(error),
+                        "{name}.{handler}: {error} is neither documented nor emitted by {resource}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} names checked");
+}
+
+#[test]
+fn a_duplicate_delivery_is_never_retried_nor_started_unnamed() {
+    let states = states(&definition());
+    let start = &states.iter().find(|(name, _)| name == "StartEscalation").unwrap().1;
+    let names = |rule: &Value| -> Vec<String> {
+        rule["ErrorEquals"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()).collect()
+    };
+    let first_retry = &start["Retry"][0];
+    assert_eq!(names(first_retry), EXECUTION_ALREADY_EXISTS);
+    assert_eq!(first_retry["MaxAttempts"], 0);
+    let first_catch = &start["Catch"][0];
+    assert_eq!(names(first_catch), EXECUTION_ALREADY_EXISTS);
+    assert_eq!(first_catch["Next"], "DuplicateDelivery");
+}
+
+#[test]
+fn the_intake_never_hashes_the_body_and_checks_every_path_it_reads() {
+    let text = std::fs::read_to_string(lambda_connect_tests::workspace_root().join("statemachine/escalation.asl.json"))
+        .unwrap();
+    assert!(!text.contains("States.Hash"), "States.Hash fails on more than 10,000 characters, uncatchably");
+    let states = states(&definition());
+    let state = |wanted: &str| states.iter().find(|(name, _)| name == wanted).unwrap().1.clone();
+    assert_eq!(state("StartOneEscalationPerAlert")["ItemProcessor"]["StartAt"], "HasDeliveryDigest");
+    assert_eq!(state("HasDeliveryDigest")["Choices"][0]["Variable"], "$.record.md5OfBody");
+    assert_eq!(state("HasDeliveryDigest")["Choices"][0]["IsPresent"], true);
+    assert_eq!(state("IsDeliveryDigestText")["Choices"][0]["IsString"], true);
+}
+
+/// An S3 that holds nothing: resolve-roster plans for the fallback number alone.
+struct EmptyStore;
+
+impl ObjectStore for EmptyStore {
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        Err(StoreError::NotFound { location: self.location(key) })
+    }
+
+    fn location(&self, key: &str) -> String {
+        format!("s3://empty/{key}")
+    }
+}
+
+/// The `$.a.b` paths in a state's fields (`Parameters`, `ItemSelector`, `ItemsPath`,
+/// `SecondsPath`, intrinsic arguments, Choice variables), context paths (`$$`) excluded.
+fn paths_read(state: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = vec![state.clone()];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Object(fields) => {
+                for (key, value) in fields {
+                    if matches!(key.as_str(), "ItemProcessor" | "Retry" | "Catch" | "ResultPath" | "ResultSelector") {
+                        continue;
+                    }
+                    if let Value::String(text) = &value
+                        && (key.ends_with(".$") || key.ends_with("Path") || key == "Variable")
+                    {
+                        for (at, _) in text.match_indices("$.") {
+                            if at > 0 && text.as_bytes()[at - 1] == b'$' {
+                                continue;
+                            }
+                            let path: String = text[at..]
+                                .chars()
+                                .take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '$' || *c == '_')
+                                .collect();
+                            out.push(path);
+                        }
+                    }
+                    pending.push(value);
+                }
+            }
+            Value::Array(items) => pending.extend(items),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn resolves(value: &Value, path: &str) -> bool {
+    path.trim_start_matches("$.").split('.').try_fold(value, |at, key| at.get(key)).is_some()
+}
+
+#[tokio::test]
+async fn every_path_the_escalation_states_read_exists_even_without_a_roster() {
+    let env = |name: &str| match name {
+        "PHONE_NUMBER_BUCKET" => Some("empty".to_owned()),
+        "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER" => Some("+815099990000".to_owned()),
+        "CALL_REPEAT_COUNT" => Some("1".to_owned()),
+        _ => None,
+    };
+    let config = RosterConfig::from_env(&env).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
+    let input = AlertInput::parse(&json!({"message": "disk full"}));
+    let planned = lambda_connect::resolve::resolve(&EmptyStore, &config, input, "exec-1".into(), now).await.unwrap();
+    assert!(planned.roster.is_none(), "the case that broke Done: no roster read");
+
+    let mut ringing = planned.clone();
+    ringing.calls = vec![CallRecord {
+        phone_number: planned.current.phone_numbers[0].clone(),
+        attempt: 0,
+        contact_id: Some("c-1".into()),
+        status: CallStatus::NoAnswer,
+        placed_at: now,
+        checked_at: Some(now),
+        answered_at: None,
+        ended_at: Some(now),
+        detail: None,
+        error: None,
+    }];
+    let finished = decide(&ringing, now);
+    assert!(finished.outcome.is_some());
+
+    let mut after_planning = serde_json::to_value(&planned).unwrap();
+    let mut at_the_end = serde_json::to_value(&finished).unwrap();
+    for value in [&mut after_planning, &mut at_the_end] {
+        // What the Pass states before PublishOutcome add.
+        value["notification"] = json!({});
+    }
+    let reading = ["CallDutyGroup", "WaitForAnswer", "CheckCalls"];
+    let ending = ["WhatNext", "Acknowledged", "NobodyAcknowledged", "DryRunComplete", "PublishOutcome", "Done"];
+    let mut checked = 0;
+    for (name, state) in states(&definition()) {
+        let value = if reading.contains(&name.as_str()) {
+            &after_planning
+        } else if ending.contains(&name.as_str()) {
+            &at_the_end
+        } else {
+            continue;
+        };
+        for path in paths_read(&state) {
+            assert!(resolves(value, &path), "{name} reads {path}, which the state does not have:\n{value:#}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 15, "only {checked} paths checked");
+}
