@@ -283,8 +283,8 @@ mod tests {
             ("CONNECT_ALARM_MSG", "Boom"),
             ("CALL_REPEAT_COUNT", "5"),
             ("CALL_REPEAT_GROUP", "True"),
-            ("CALL_STATE_CHACK_INTERVAL_SECONDS", "90"),
-            ("CALL_POLL_INTERVAL_SECONDS", "120"),
+            ("CALL_STATE_CHACK_INTERVAL_SECONDS", "30"),
+            ("CALL_POLL_INTERVAL_SECONDS", "45"),
         ]);
         let config = RosterConfig::from_env(&env(&pairs)).unwrap();
         assert_eq!(config.roster_key, "team/roster.json");
@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(config.time_zone, Tz::Europe__London);
         assert_eq!(config.repeat, RepeatSettings { repeat_count: 5, repeat_group: true });
         // The poll never waits past the end of the attempt.
-        assert_eq!(config.timing, Timing { check_interval_seconds: 90, poll_interval_seconds: 90 });
+        assert_eq!(config.timing, Timing { check_interval_seconds: 30, poll_interval_seconds: 30 });
     }
 
     #[test]

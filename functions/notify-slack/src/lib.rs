@@ -3,8 +3,8 @@
 //! - an [`Outcome`] (acknowledged by whom after how long, nobody acknowledged, or a dry
 //!   run's call list), bare or as the `outcome` of an object that also carries the `alert`
 //!   and `escalationId`, which then name the alert in the post;
-//! - the failure report: the workflow's state with `failure` (the step that failed for
-//!   good) and `failSafeCall` or `failSafeError` (whether the fallback number was rung).
+//! - a [`FailureReport`] (`status: escalationFailed`): which step failed for good, and
+//!   whether the fail-safe rang the fallback number; place-call writes it, masked.
 //!
 //! The stack's own CloudWatch alarms publish to the same topic; their notifications are
 //! posted as an alarm notice ([`alarm`]). Anything else is posted as a notice with an
@@ -21,9 +21,10 @@ use std::time::Duration;
 use lambda_connect::aws::{SecretError, read_secure_parameter};
 use lambda_connect::calls::scrub_numbers;
 use lambda_connect::config::{ConfigError, Env};
-use lambda_connect::payload::{Outcome, OutcomeStatus};
+use lambda_connect::payload::{CallStatus, Outcome, OutcomeStatus};
 use lambda_connect::phone::mask;
 use lambda_connect::problem::Problem;
+use lambda_connect::report::{FailureReport, StepFailure};
 use lambda_connect::slack::{Notify, SlackError, SlackMessage, SlackNotifier, SlackSettings, escape, human_duration};
 use lambda_runtime::Diagnostic;
 use serde::{Deserialize, Serialize};
@@ -149,6 +150,10 @@ pub fn slack_message(message: &str, subject: Option<&str>) -> Result<SlackMessag
         return Ok(alarm_message(&alarm));
     }
     let context = Context::of(&value, subject);
+    if value.get("status").and_then(Value::as_str) == Some("escalationFailed") {
+        let report = FailureReport::deserialize(&value).map_err(|err| format!("not a failure report: {err}"))?;
+        return Ok(failure_message(&report, &context));
+    }
     if value.get("status").is_some() {
         let outcome = Outcome::deserialize(&value).map_err(|err| format!("not an outcome: {err}"))?;
         return Ok(outcome_message(&outcome, &context));
@@ -157,10 +162,7 @@ pub fn slack_message(message: &str, subject: Option<&str>) -> Result<SlackMessag
         let outcome = Outcome::deserialize(outcome).map_err(|err| format!("outcome: {err}"))?;
         return Ok(outcome_message(&outcome, &context));
     }
-    if value.get("failure").is_some() || value.get("failSafeError").is_some() {
-        return Ok(failure_message(&value, &context));
-    }
-    Err("no \"status\", \"outcome\", \"failure\" or \"AlarmName\" field".to_owned())
+    Err("no \"status\", \"outcome\" or \"AlarmName\" field".to_owned())
 }
 
 /// What names the escalation in a post.
@@ -228,37 +230,43 @@ pub fn outcome_message(outcome: &Outcome, context: &Context) -> SlackMessage {
 
 /// The workflow's failure report: a step failed for good, and the fallback number was rung
 /// (or could not be).
-fn failure_message(value: &Value, context: &Context) -> SlackMessage {
+fn failure_message(report: &FailureReport, context: &Context) -> SlackMessage {
     let mut text = format!(":x: *{}: the escalation failed*\n", escape(&context.title));
     if let Some(id) = &context.escalation_id {
         text.push_str(&format!("Escalation: {}\n", escape(id)));
     }
-    if let Some(failure) = value.get("failure") {
+    if let Some(failure) = &report.failure {
         text.push_str(&format!("• Failed: {}\n", error_text(failure)));
     }
-    match (value.get("failSafeCall"), value.get("failSafeError")) {
+    match (&report.fallback_call, &report.fallback_call_error) {
         (_, Some(error)) => {
             text.push_str(&format!("• The fallback number could not be rung either: {}\n", error_text(error)));
         }
+        (Some(call), None) if call.status == CallStatus::DryRun => {
+            text.push_str("• A dry run: nobody was rung\n");
+        }
         (Some(call), None) => {
-            let number = call.get("phoneNumber").and_then(Value::as_str).map_or_else(|| "?".to_owned(), mask);
-            let status = call.get("status").and_then(Value::as_str).unwrap_or("unknown");
-            text.push_str(&format!("• The fallback number was rung: {} ({})\n", escape(&number), escape(status)));
+            let status = serde_json::to_value(call.status).ok().and_then(|v| v.as_str().map(str::to_owned));
+            text.push_str(&format!(
+                "• The fallback number was rung: {} ({})\n",
+                escape(&mask(&call.phone_number)),
+                escape(status.as_deref().unwrap_or("unknown"))
+            ));
         }
         (None, None) => {}
     }
-    let problems: Vec<Problem> =
-        value.get("problems").and_then(|p| Vec::<Problem>::deserialize(p).ok()).unwrap_or_default();
-    text.push_str(&problem_lines(&problems));
+    text.push_str(&problem_lines(&report.problems));
+    if report.problems_not_shown > 0 {
+        text.push_str(&format!("• … and {} more problems (see the execution)\n", report.problems_not_shown));
+    }
     SlackMessage::new(text.trim_end())
 }
 
 /// Step Functions' `{"Error", "Cause"}`, shortened: a Cause can be a whole stack trace.
-fn error_text(error: &Value) -> String {
-    let field = |name| error.get(name).and_then(Value::as_str).unwrap_or_default();
-    let cause: String = scrub_numbers(field("Cause")).chars().take(300).collect();
-    match (field("Error"), cause.as_str()) {
-        ("", "") => escape(&scrub_numbers(&error.to_string())),
+fn error_text(error: &StepFailure) -> String {
+    let cause: String = scrub_numbers(&error.cause).chars().take(300).collect();
+    match (error.error.as_str(), cause.as_str()) {
+        ("", "") => "unknown error".to_owned(),
         (name, "") => escape(&scrub_numbers(name)),
         (name, cause) => format!("{}: {}", escape(&scrub_numbers(name)), escape(cause)),
     }
@@ -402,11 +410,14 @@ mod tests {
     #[test]
     fn a_failure_report_says_what_failed_and_whether_the_fallback_rang() {
         let rang = serde_json::json!({
+            "status": "escalationFailed",
             "escalationId": "alert-1",
+            "summary": "Escalation alert-1 failed",
             "alert": {"topicName": "projectA-alarms"},
             "failure": {"Error": "RosterUnreadable", "Cause": "{\"errorMessage\":\"s3://b/r.json could not be read\"}"},
-            "failSafeCall": {"phoneNumber": "+819099990000", "attempt": 0, "status": "placed", "placedAt": "2026-11-21T03:00:00Z"},
-            "problems": [{"severity": "error", "source": "s3://b/r.json", "message": "not valid JSON"}]
+            "fallbackCall": {"phoneNumber": "+8190****0000", "status": "placed"},
+            "problems": [{"severity": "error", "source": "s3://b/r.json", "message": "not valid JSON"}],
+            "problemsNotShown": 3
         });
         let text = slack_message(&rang.to_string(), Some("lambda-connect: escalation failed")).unwrap().text;
         assert!(text.starts_with(":x: *projectA-alarms: the escalation failed*\nEscalation: alert-1"), "{text}");
@@ -415,17 +426,49 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("• The fallback number was rung: +8190****0000 (placed)"), "{text}");
-        assert!(!text.contains("+819099990000"), "{text}");
         assert!(text.contains("• error: s3://b/r.json: not valid JSON"), "{text}");
+        assert!(text.contains("… and 3 more problems"), "{text}");
 
+        // What the workflow's FallbackCallFailed state writes by itself.
         let not_rung = serde_json::json!({
-            "failure": {"Error": "States.Timeout"},
-            "failSafeError": {"Error": "ConnectThrottled", "Cause": "x".repeat(1000)}
+            "status": "escalationFailed",
+            "escalationId": "alert-2",
+            "summary": "A step failed for good and the fallback number could not be rung either",
+            "fallbackCallError": {"Error": "ConnectThrottled", "Cause": "x".repeat(1000)}
         });
         let text = slack_message(&not_rung.to_string(), None).unwrap().text;
-        assert!(text.contains("• Failed: States.Timeout\n"), "{text}");
         assert!(text.contains("• The fallback number could not be rung either: ConnectThrottled: xxx"), "{text}");
         assert!(text.len() < 600, "a long Cause is shortened: {}", text.len());
+    }
+
+    #[test]
+    fn the_report_place_call_writes_is_posted_with_masked_numbers_only() {
+        use lambda_connect::payload::CallRecord;
+        use lambda_connect::report::FailedRun;
+        let run = FailedRun::read(&serde_json::json!({
+            "input": {"subject": "Line +815012340001 down", "message": "m"},
+            "failure": {"Error": "ConnectError", "Cause": "destination +819012345678 is not allowed"}
+        }));
+        let call = CallRecord {
+            phone_number: lambda_connect::phone::PhoneNumber::parse("+819099990000").unwrap(),
+            attempt: 0,
+            contact_id: Some("c".into()),
+            status: CallStatus::Placed,
+            placed_at: chrono::Utc::now(),
+            checked_at: None,
+            answered_at: None,
+            ended_at: None,
+            detail: None,
+            error: None,
+        };
+        let report = FailureReport::new("exec-9-failsafe", &run, &call);
+        let text = slack_message(&serde_json::to_string(&report).unwrap(), None).unwrap().text;
+        assert!(text.starts_with(":x: *Line +8150****0001 down: the escalation failed*\nEscalation: exec-9"), "{text}");
+        assert!(text.contains("• Failed: ConnectError: destination +8190****5678 is not allowed"), "{text}");
+        assert!(text.contains("• The fallback number was rung: +8190****0000 (placed)"), "{text}");
+        for clear in ["815012340001", "819012345678", "819099990000"] {
+            assert!(!text.contains(clear), "{clear}: {text}");
+        }
     }
 
     #[test]
@@ -506,18 +549,6 @@ mod tests {
         assert!(sent[0].starts_with(":warning: *An escalation outcome could not be read* (db-down): "), "{}", sent[0]);
         assert!(sent[0].contains("\"phoneNumber\":\"+8190****5678\",\"note\":\"&lt;x&gt;\""), "{}", sent[0]);
         assert!(!sent[0].contains("+819012345678"), "{}", sent[0]);
-    }
-
-    #[test]
-    fn numbers_in_a_failure_cause_or_an_alert_subject_are_masked() {
-        let failed = serde_json::json!({
-            "alert": {"subject": "Line +815012340001 down"},
-            "failure": {"Error": "ConnectError", "Cause": "destination +819012345678 is not allowed"}
-        });
-        let text = slack_message(&failed.to_string(), None).unwrap().text;
-        assert!(text.starts_with(":x: *Line +8150****0001 down: the escalation failed*"), "{text}");
-        assert!(text.contains("• Failed: ConnectError: destination +8190****5678 is not allowed"), "{text}");
-        assert!(!text.contains("+819012345678") && !text.contains("+815012340001"), "{text}");
     }
 
     #[test]
