@@ -16,6 +16,28 @@ pub const ACCESS_KEY: &str = "AKIDLOCALTEST";
 pub const SECRET_KEY: &str = "local-test-secret";
 pub const REGION: &str = "ap-northeast-1";
 
+/// Refuses GetObject of some keys; every signed request is otherwise allowed.
+struct DenyReads {
+    keys: Vec<String>,
+}
+
+#[async_trait::async_trait]
+impl s3s::access::S3Access for DenyReads {
+    async fn check(&self, cx: &mut s3s::access::S3AccessContext<'_>) -> s3s::S3Result<()> {
+        match cx.credentials() {
+            Some(_) => Ok(()),
+            None => Err(s3s::s3_error!(AccessDenied, "Signature required")),
+        }
+    }
+
+    async fn get_object(&self, req: &mut s3s::S3Request<s3s::dto::GetObjectInput>) -> s3s::S3Result<()> {
+        if self.keys.contains(&req.input.key) {
+            return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
+        }
+        Ok(())
+    }
+}
+
 /// Serves S3 until dropped.
 #[derive(Debug)]
 pub struct S3Server {
@@ -32,10 +54,17 @@ impl S3Server {
 
     /// Starts a server on a given loopback port (0 picks a free one).
     pub async fn start_on(port: u16) -> std::io::Result<Self> {
+        Self::start_denying(port, Vec::new()).await
+    }
+
+    /// Like [`S3Server::start_on`], but GetObject of each of `denied_keys` answers 403
+    /// `AccessDenied`, as S3 does when a bucket policy or the caller's role refuses the read.
+    pub async fn start_denying(port: u16, denied_keys: Vec<String>) -> std::io::Result<Self> {
         let root = tempfile::tempdir()?;
         let fs = s3s_fs::FileSystem::new(root.path()).map_err(|err| std::io::Error::other(format!("{err:?}")))?;
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+        builder.set_access(DenyReads { keys: denied_keys });
         let service = builder.build();
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;

@@ -236,3 +236,18 @@ async fn an_unreachable_s3_is_a_retryable_error_for_the_workflow() {
     assert_eq!(diagnostic.error_type, "RosterStoreUnavailable");
     assert!(diagnostic.error_message.contains("s3://rosters/phoneNumber.json"), "{}", diagnostic.error_message);
 }
+
+#[tokio::test]
+async fn a_roster_the_role_may_not_read_rings_the_fallback_and_names_the_file() {
+    let server = S3Server::start_denying(0, vec!["phoneNumber.json".into()]).await.unwrap();
+    server.create_bucket(BUCKET).await.unwrap();
+    server.put(BUCKET, "phoneNumber.json", read(&lambda_connect_tests::sample("phoneNumber.json"))).await.unwrap();
+    let state = run(&server, None, json!({})).await;
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    assert_eq!(state.roster, None);
+    let found = problems(&state);
+    assert!(
+        found[0].starts_with("error: s3://rosters/phoneNumber.json: ") && found[0].contains("AccessDenied"),
+        "{found:?}"
+    );
+}
