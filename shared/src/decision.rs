@@ -91,15 +91,16 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     let on_the_line = state.calls.iter().filter(|c| c.status == CallStatus::InProgress);
     let listening = on_the_line.clone().filter(|c| answered_since(c) < ANSWERED_CALL_LIMIT_SECONDS).count();
     let overstayed = on_the_line.count() - listening;
-    let ringing_in_time = ringing > 0 && left > 0;
+    let in_time = left > 0;
+    let ringing_in_time = ringing > 0 && in_time;
     let affordable = next.history_events.saturating_add(EVENTS_PER_POLL) <= HISTORY_EVENT_BUDGET;
 
     if (ringing_in_time || listening > 0) && affordable && !state.dry_run {
         let poll = state.timing.poll_interval_seconds;
-        let wait =
-            if ringing_in_time { i64::from(poll).min(left).max(1) } else { i64::from(poll.max(ANSWERED_POLL_SECONDS)) };
+        // Past the interval only answered calls remain, and they end themselves: poll less.
+        let wait = if in_time { i64::from(poll).min(left).max(1) } else { i64::from(poll.max(ANSWERED_POLL_SECONDS)) };
         next.current.wait_seconds = u32::try_from(wait).unwrap_or(u32::MAX);
-        let reason = if ringing_in_time {
+        let reason = if in_time {
             format!(
                 "{label}: {ringing} ringing, {listening} on the line, nobody has pressed the key yet; {left} s left"
             )
@@ -380,6 +381,20 @@ mod tests {
         let mut pressed = given.clone();
         pressed.calls[0].status = CallStatus::Acknowledged;
         assert_eq!(action(&decide(&pressed, t(90))), Action::Acknowledged);
+    }
+
+    #[test]
+    fn answered_calls_inside_the_interval_are_polled_as_often_as_ringing_ones() {
+        // Voicemail picks up at once: its hang-up must be seen at the next short poll, so the
+        // next group is rung within seconds.
+        let answered = || CallRecord { answered_at: Some(t(11)), ..call("+819011110001", CallStatus::InProgress) };
+        let next = decide(&state(vec![answered()]), t(15));
+        assert_eq!(action(&next), Action::Wait);
+        assert_eq!(next.current.wait_seconds, 10);
+        assert!(next.decision.unwrap().reason.contains("s left"));
+        let mut short = state(vec![answered()]);
+        short.timing.poll_interval_seconds = 1;
+        assert_eq!(decide(&short, t(15)).current.wait_seconds, 1);
     }
 
     #[test]

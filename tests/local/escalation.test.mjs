@@ -1,10 +1,12 @@
 // End-to-end scenarios: the real ASL on aws-local-stepfunctions, the real function binaries
-// under cargo lambda watch, a real S3-protocol server and the scripted Connect simulator.
+// as Lambda runtimes (tests/local/lambda.mjs), a real S3-protocol server, a DynamoDB-protocol
+// server for the call ledger and the scripted Connect simulator.
 // Rosters: tests/local/fixtures/ (see its README). Intervals are short (8 s, polled every
 // second) so a scenario takes seconds; nothing here sleeps on its own.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { LocalEscalation, FALLBACK, mask, stateNames, timeline } from './harness.mjs';
 
 const G1 = ['+815012341001', '+815012341002'];
@@ -44,6 +46,29 @@ async function escalate(callees, input, options) {
 }
 
 const path = (run) => stateNames(run.events).join(' → ');
+
+/** An SQS record as the Pipe delivers it: the SNS envelope as the body, with its MD5. */
+function sqsRecord(envelope, messageId = 'sqs-1') {
+  const body = JSON.stringify(envelope);
+  return { messageId, body, md5OfBody: createHash('md5').update(body).digest('hex'), eventSource: 'aws:sqs', awsRegion: 'ap-northeast-1' };
+}
+
+/** An SNS notification of `topic` whose Message is `message`. */
+function envelope(topic, message, extra = {}) {
+  return {
+    Type: 'Notification', MessageId: randomId(), Message: message,
+    TopicArn: `arn:aws:sns:ap-northeast-1:123456789012:${topic}`, Timestamp: '2026-11-05T00:00:00.000Z', ...extra,
+  };
+}
+
+let ids = 0;
+function randomId() {
+  ids += 1;
+  return `a1b2c3d4-0000-4000-8000-${String(ids).padStart(12, '0')}`;
+}
+
+/** The published notifications whose subject is `subject`. */
+const publishedAs = (run, subject) => run.published.filter((m) => m.Subject === subject);
 const dialled = (contacts, number) => contacts.filter((c) => c.destination === number);
 
 test('the duty group acknowledges on the first attempt, and the others\' calls are stopped', async () => {
@@ -79,6 +104,10 @@ test('a voicemail answer (no key) does not end the escalation', async () => {
   assert.deepEqual(history[0].calls.map((c) => c.status), ['answeredWithoutKey', 'answeredWithoutKey'], story);
   assert.equal(outcome.status, 'acknowledged', story);
   assert.equal(outcome.acknowledgedBy, mask(G2[0]), story);
+  // The flow hung up (voicemail gave up): the next group is rung at the next short poll.
+  const hungUp = Math.max(...history[0].calls.map((c) => Date.parse(c.endedAt)));
+  const nextPlaced = Date.parse(history[1].calls[0].placedAt);
+  assert.ok(nextPlaced - hungUp < 3000, `the next group was rung ${(nextPlaced - hungUp) / 1000} s after the hang-up\n${story}`);
 });
 
 test('a busy duty group moves the escalation on well before the full interval', async () => {
@@ -154,7 +183,7 @@ test('a dry run asked for by an SNS message attribute rings nobody even on the f
   // (The local engine's States.JsonToString does not escape nested strings, so the published
   // report is read from the state instead of parsed.)
   const failSafe = run.events.find((e) => e.type === 'StateExited' && e.state.name === 'RingFallbackNumber');
-  assert.equal(failSafe.state.output.failSafeCall.status, 'dryRun', story);
+  assert.equal(failSafe.state.output.failSafe.call.status, 'dryRun', story);
   assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed']);
 });
 
@@ -173,11 +202,7 @@ test('a dry run rings nobody and lists the numbers a real alert would ring, in o
 });
 
 test('a Pipe batch starts one escalation per alert, and a duplicate delivery rings nobody twice', async () => {
-  const envelope = JSON.stringify({
-    Type: 'Notification', MessageId: 'a1b2c3d4-0000-4000-8000-00000000e2e1', Message: 'DB down',
-    TopicArn: 'arn:aws:sns:ap-northeast-1:123456789012:duty-topic', Timestamp: '2026-11-21T00:00:00.000Z',
-  });
-  const record = { messageId: 'sqs-1', body: envelope, eventSource: 'aws:sqs' };
+  const record = sqsRecord(envelope('duty-topic', 'DB down', { Timestamp: '2026-11-21T00:00:00.000Z' }));
   const everyone = Object.fromEntries([...G1, ...G2, ...G3].map((n) => [n, ack(1)]));
   const { run, contacts, story } = await escalate(everyone, [record, { ...record, messageId: 'sqs-2' }]);
   assert.equal(run.error, null, story);
@@ -185,7 +210,7 @@ test('a Pipe batch starts one escalation per alert, and a duplicate delivery rin
   assert.ok(run.events.some((e) => e.type === 'StateEntered' && e.state.name === 'DuplicateDelivery'), story);
   assert.equal(run.children.length, 1, story);
   const [child] = run.children;
-  assert.match(child.name, /^alert-[0-9a-f]{64}$/);
+  assert.equal(child.name, `alert-${record.md5OfBody}`);
   assert.equal(child.output.outcome.status, 'acknowledged', story);
   const numbers = contacts.map((c) => c.destination);
   assert.equal(new Set(numbers).size, numbers.length, `nobody rung twice\n${story}`);
@@ -193,10 +218,113 @@ test('a Pipe batch starts one escalation per alert, and a duplicate delivery rin
 
 test('repeat-group mode rings the same group CALL_REPEAT_COUNT times, then ends NobodyAcknowledged', async () => {
   await local.configure({ ...MAPPING, CALL_REPEAT_GROUP: 'True', CALL_REPEAT_COUNT: '2' });
-  const { run, contacts, story } = await escalate({ [G1[0]]: busy, [G1[1]]: busy }, alert('duty-topic'));
+  const { run, contacts, story } = await escalate({ [G1[0]]: busy, [G1[1]]: busy }, alert('duty-topic'))
+    .finally(() => local.configure(MAPPING));
   const { outcome, history } = run.output;
   assert.deepEqual(history.map((a) => a.group), ['group1', 'group1'], story);
   assert.equal(outcome.status, 'nobodyAcknowledged', story);
   assert.match(path(run), /NobodyAcknowledged → PublishOutcome → Done/);
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1, ...G1].sort(), 'only the duty group, twice');
+});
+
+for (const kilobytes of [9, 12, 200]) {
+  test(`a ${kilobytes} KB alert through the Pipe rings the duty group exactly once`, async () => {
+    // States.Hash takes at most 10,000 characters and fails uncatchably past that; the intake
+    // names the child from the record's md5OfBody instead. A large alert's text is cut in the
+    // state, so no state comes near Step Functions' 256 KB limit (which the runner enforces).
+    const message = `disk full on db-1. ${'x'.repeat(kilobytes * 1024)}`;
+    const record = sqsRecord(envelope('duty-topic', message));
+    // An SNS alert is planned for the real today: whichever group is on duty, its first
+    // number acknowledges.
+    const callees = { [G1[0]]: ack(2), [G1[1]]: never, [G2[0]]: ack(2), [G2[1]]: never, [G3[0]]: ack(2) };
+    const { run, contacts, story } = await escalate(callees, [record]);
+    assert.equal(run.error, null, story);
+    assert.equal(run.children.length, 1, story);
+    const [child] = run.children;
+    assert.equal(child.error, null, story);
+    assert.equal(child.output.outcome.status, 'acknowledged', story);
+    const dutyGroup = child.output.history[0].calls.map((c) => c.phoneNumber);
+    assert.equal(child.output.history.length, 1, story);
+    assert.deepEqual(contacts.map((c) => c.destination).sort(), [...dutyGroup].sort(), `each number of the duty group rung once\n${story}`);
+    assert.ok(JSON.stringify(child.output).length < 32 * 1024, `the output stays small: ${JSON.stringify(child.output).length} bytes`);
+  });
+}
+
+test('items the intake cannot name (no body, not even an object) still ring someone', async () => {
+  const noBody = { messageId: 'sqs-9', eventSource: 'aws:sqs' };
+  const { run, contacts, story } = await escalate({ [FALLBACK]: ack(1) }, [noBody, 'not a record']);
+  assert.equal(run.error, null, story);
+  assert.equal(run.children.length, 2, story);
+  for (const child of run.children) {
+    assert.equal(child.error, null, story);
+    assert.match(stateNames(child.events).join(' → '), /^IsPipeBatch → ReceiveAlert → ResolveRoster/, story);
+    assert.equal(child.output.outcome.status, 'acknowledged', story);
+  }
+  assert.equal(dialled(contacts, FALLBACK).length, 2, `each alert rings the fallback number\n${story}`);
+});
+
+/** Asserts an escalation that could read no roster ends as designed: fallback rung, outcome published, problem named. */
+function assertFallbackOnly({ run, contacts, story }, problem) {
+  assert.equal(run.error, null, story);
+  assert.match(path(run), /Acknowledged → PublishOutcome → Done$/, story);
+  assert.equal(run.output.roster, null, story);
+  assert.equal(run.output.outcome.acknowledgedBy, mask(FALLBACK), story);
+  assert.deepEqual(contacts.map((c) => c.destination), [FALLBACK], story);
+  assert.equal(publishedAs(run, 'lambda-connect: acknowledged').length, 1, story);
+  assert.ok(run.output.problems.some((p) => problem.test(`${p.source} ${p.location ?? ''} ${p.message}`)), story);
+}
+
+test('a roster that does not exist: the fallback is rung and the execution ends as designed', async () => {
+  assertFallbackOnly(await escalate({ [FALLBACK]: ack(1) }, alert('missing-topic')), /e2e-missing-roster\.json.*does not exist/);
+});
+
+test('a roster the functions may not read (AccessDenied): the fallback is rung and the execution ends as designed', async () => {
+  assertFallbackOnly(await escalate({ [FALLBACK]: ack(1) }, alert('denied-topic')), /e2e-denied-roster\.json.*AccessDenied/);
+});
+
+test('a topic missing from the mapping: the fallback is rung and the execution ends as designed', async () => {
+  assertFallbackOnly(await escalate({ [FALLBACK]: ack(1) }, alert('unmapped-topic')), /unmapped-topic/);
+});
+
+test('a broken mapping: the fallback is rung and the execution ends as designed', async () => {
+  await local.configure({ MAPPING_JSON_FILE: 'e2e-broken-mapping.json' });
+  try {
+    assertFallbackOnly(await escalate({ [FALLBACK]: ack(1) }, alert('duty-topic')), /e2e-broken-mapping\.json.*not valid JSON/);
+  } finally {
+    await local.configure(MAPPING);
+  }
+});
+
+test('a person who answered is not hung up when the interval passes: 1 pressed after it still counts', async () => {
+  // Answers at 1 s, listens to the message, presses 1 at 12 s; the attempt's interval is 8 s.
+  const listener = { behaviour: 'acknowledges', answerAfterSeconds: 1, afterSeconds: 12 };
+  const { run, contacts, story } = await escalate({ [G1[0]]: listener, [G1[1]]: never }, alert('duty-topic'));
+  assert.equal(run.output.outcome.status, 'acknowledged', story);
+  assert.equal(run.output.outcome.acknowledgedBy, mask(G1[0]), story);
+  assert.equal(run.output.history.length, 1, `no second attempt\n${story}`);
+  assert.equal(dialled(contacts, G1[0])[0].stopped, false, `the listener was not stopped\n${story}`);
+});
+
+test('a call that cannot be stopped after someone pressed 1 is reported, and the acknowledgement stands', async () => {
+  const { run, contacts, story } = await escalate({ [G1[0]]: ack(2), [G1[1]]: { ...never, stopThrottled: true } }, alert('duty-topic'));
+  assert.equal(run.error, null, story);
+  assert.equal(run.output.outcome.status, 'acknowledged', story);
+  assert.match(path(run), /Acknowledged → PublishOutcome → Done$/, story);
+  assert.equal(dialled(contacts, FALLBACK).length, 0, `the fallback is not rung\n${story}`);
+  assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: acknowledged'], story);
+  const stuck = run.output.history[0].calls.find((c) => c.phoneNumber === G1[1]);
+  assert.match(stuck.detail, /could not be stopped/, story);
+  assert.ok(run.output.outcome.problems.some((p) => /could not be stopped/.test(p.message)), story);
+});
+
+test('the failure report published on the fail-safe path carries masked numbers only', async () => {
+  const { run, story } = await escalate({ [FALLBACK]: ack(1), [G1[0]]: never, [G1[1]]: never }, alert('duty-topic'), { failStates: { DecideNext: 'Lambda.Unknown' } });
+  assert.equal(run.error?.name, 'EscalationFailed', story);
+  const [report] = publishedAs(run, 'lambda-connect: escalation failed');
+  assert.ok(report, story);
+  for (const number of [FALLBACK, ...G1]) {
+    assert.ok(!report.Message.includes(number.slice(1)), `${number} in clear in the report:\n${report.Message}`);
+  }
+  assert.ok(report.Message.includes(mask(FALLBACK)), report.Message);
+  assert.match(report.Message, /escalationFailed/);
 });

@@ -1,24 +1,27 @@
 // Runs the real escalation state machine on this machine.
 //
 // - the ASL file from statemachine/, executed by aws-local-stepfunctions; its Lambda tasks
-//   reach the real function binaries through the Lambda Invoke API that `cargo lambda watch`
-//   serves (AWS_ENDPOINT_URL_LAMBDA), so payloads, error types, Retry and Catch are real;
+//   reach the real function binaries, already built by tests/build.sh, through the Lambda
+//   Invoke API that lambda.mjs serves (AWS_ENDPOINT_URL_LAMBDA), where they run as real
+//   Lambda runtimes; so payloads, error types, timeouts, Retry and Catch are real;
 // - rosters served by a real S3-protocol server (tests/src/bin/s3-server.rs) seeded from
 //   samplejson/ and tests/local/fixtures/;
 // - calls answered by the Amazon Connect simulator (tests/src/bin/connect-sim.rs), whose
-//   callees each test scripts.
+//   callees each test scripts;
+// - a DynamoDB-protocol server (moto's server, from PyPI) with the call ledger's table.
 // Only the two service integrations the local engine cannot run are handled here: SNS
-// publish (recorded) and StartExecution (a child execution, with Step Functions' rule that
-// an execution name is used once).
+// publish (recorded) and StartExecution (a child execution, with Step Functions' rules for
+// execution names). Step Functions' 256 KB limit on a state's input and output, which the
+// engine does not enforce, is added here (States.DataLimitExceeded).
 
 import { spawn } from 'node:child_process';
-import { createServer, connect } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync, openSync } from 'node:fs';
+import { mkdtempSync, readFileSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { LambdaEmulator, functionSettings } from './lambda.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
@@ -29,6 +32,7 @@ const ACCOUNT = '123456789012';
 const MACHINE_NAME = 'lambda-connect-escalation';
 const MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE_NAME}`;
 export const OUTCOME_TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:lambda-connect-outcome`;
+/** The ASL's function placeholders and the functions (binaries) they name. */
 const FUNCTIONS = {
   ResolveRosterFunctionArn: 'resolve-roster',
   PlaceCallFunctionArn: 'place-call',
@@ -37,6 +41,10 @@ const FUNCTIONS = {
 };
 // Credentials the local servers accept; nothing here reaches AWS.
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local-test-secret' };
+/** The call ledger's table, created in the local DynamoDB-protocol server at start. */
+export const LEDGER_TABLE = 'lambda-connect-call-ledger';
+/** Step Functions refuses a state input or output larger than this (UTF-8 bytes of its JSON). */
+export const STATE_DATA_LIMIT_BYTES = 262_144;
 
 /** Settings every local run starts from; a run may override any of them. */
 export const DEFAULT_ENV = {
@@ -50,12 +58,13 @@ export const DEFAULT_ENV = {
   CALL_REPEAT_GROUP: 'False',
   CALL_STATE_CHECK_INTERVAL_SECONDS: '8',
   CALL_POLL_INTERVAL_SECONDS: '1',
+  CALL_LEDGER_TABLE: LEDGER_TABLE,
   RUST_LOG: 'info',
 };
 
 /**
  * The ASL with its ${...} placeholders filled as SAM would fill them, but with function names
- * instead of ARNs: `cargo lambda watch` serves functions by binary name (hence checkArn off).
+ * instead of ARNs (hence checkArn off); the local Lambda serves functions by binary name.
  */
 export function loadDefinition() {
   const text = readFileSync(join(ROOT, 'statemachine/escalation.asl.json'), 'utf8');
@@ -67,44 +76,39 @@ export function loadDefinition() {
   return JSON.parse(filled);
 }
 
-function freePort() {
+/**
+ * Starts `command` in its own process group and resolves with the URL it prints (on stdout or
+ * stderr); everything it prints goes to `logFile`.
+ */
+function startServer(command, args, logFile, { stdin = 'ignore', hint = '' } = {}) {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => { socket.end(); resolve(true); });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts `command` in its own process group and resolves with the URL it prints. */
-function startServer(command, args, logFile) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', openSync(logFile, 'a')] });
+    const log = openSync(logFile, 'a');
+    const child = spawn(command, args, { cwd: ROOT, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${command} did not start in time; see ${logFile}`)), 60_000);
-    child.on('error', (err) => { clearTimeout(timer); reject(new Error(`${command}: ${err.message}`)); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${command} exited with ${code}; see ${logFile}`)); });
-    child.stdout.on('data', (chunk) => {
-      seen += chunk;
-      const match = seen.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (match) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, url: match[0] });
-      }
-    });
+    let done = false;
+    const fail = (message) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      reject(new Error(`${message}; see ${logFile}${hint ? `\n${hint}` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`${command} did not start in time`), 60_000);
+    child.on('error', (err) => fail(`${command}: ${err.message}`));
+    child.on('exit', (code) => fail(`${command} exited with ${code}`));
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        writeSync(log, chunk);
+        if (done) return;
+        seen += chunk;
+        const match = seen.match(/http:\/\/127\.0\.0\.1:\d+/);
+        if (match) {
+          done = true;
+          clearTimeout(timer);
+          resolve({ child, url: match[0] });
+        }
+      });
+    }
   });
 }
 
@@ -115,6 +119,116 @@ function stopProcess(child) {
     try { process.kill(-child.pid, 'SIGTERM'); } catch { resolve(); }
     setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000).unref();
   });
+}
+
+const MOTO_HINT = "The DynamoDB-protocol server is moto's: run tests/local/setup.sh, which installs it (python3 -m pip install 'moto[server]'), or see README.md.";
+
+/**
+ * moto's server on a free loopback port. A watchdog thread ends it when this process goes
+ * (its stdin closes), so a crashed run leaves no server behind.
+ */
+async function startMoto(logFile) {
+  const program = [
+    'import os, sys, threading',
+    'threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()',
+    'from moto.server import main',
+    "main(['-H', '127.0.0.1', '-p', '0'])",
+  ].join('\n');
+  return startServer('python3', ['-c', program], logFile, { stdin: 'pipe', hint: MOTO_HINT });
+}
+
+/** One DynamoDB API call (awsJson1.0); moto routes on the signature's credential scope. */
+export async function dynamodb(url, operation, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `DynamoDB_20120810.${operation}`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.AWS_ACCESS_KEY_ID}/20260101/${REGION}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : {};
+  if (!response.ok) {
+    const error = new Error(`DynamoDB ${operation}: ${response.status} ${json.message ?? json.Message ?? text}`);
+    error.name = String(json.__type ?? 'DynamoDBError').split('#').pop();
+    throw error;
+  }
+  return json;
+}
+
+/** Creates the ledger table, and checks that conditional writes are enforced as DynamoDB does. */
+async function prepareLedger(url) {
+  await dynamodb(url, 'CreateTable', {
+    TableName: LEDGER_TABLE,
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  const put = { TableName: LEDGER_TABLE, Item: { pk: { S: 'harness-check' } }, ConditionExpression: 'attribute_not_exists(pk)' };
+  await dynamodb(url, 'PutItem', put);
+  let refused = null;
+  try {
+    await dynamodb(url, 'PutItem', put);
+  } catch (err) {
+    refused = err.name;
+  }
+  await dynamodb(url, 'DeleteItem', { TableName: LEDGER_TABLE, Key: { pk: { S: 'harness-check' } } });
+  if (refused !== 'ConditionalCheckFailedException') {
+    throw new Error(`the local DynamoDB server accepted a second PutItem with attribute_not_exists(pk) (got ${refused ?? 'success'}); the ledger tests would prove nothing`);
+  }
+}
+
+/** The top-level error Step Functions fails an execution with when a state's data is too large. */
+function dataLimitExceeded(stateName, what, bytes) {
+  const error = new Error(`The state/task '${stateName}' ${what === 'input' ? 'has an input' : 'returned a result'} of ${bytes} bytes, exceeding the maximum number of bytes service limit (${STATE_DATA_LIMIT_BYTES}).`);
+  error.name = 'States.DataLimitExceeded';
+  // Terminal, as in Step Functions: no Retry or Catch (not even States.ALL) sees it.
+  error.isRetryable = false;
+  error.isCatchable = false;
+  return error;
+}
+
+function checkStateData(stateName, what, value) {
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+  if (bytes > STATE_DATA_LIMIT_BYTES) throw dataLimitExceeded(stateName, what, bytes);
+}
+
+// aws-local-stepfunctions does not enforce the 256 KB limit. Every execution it runs (nested
+// Map iterations too) goes through StateMachine#execute with its event logger, which records
+// each state's input as it is entered and its output as it exits; a run that asks for the
+// limit (`stateDataLimit` in its run options, inherited by nested executions) has those two
+// checked there, before the next state starts.
+const engineExecute = StateMachine.prototype.execute;
+if (typeof engineExecute !== 'function') {
+  throw new Error('aws-local-stepfunctions: StateMachine#execute is gone; update the 256 KB check in tests/local/harness.mjs');
+}
+StateMachine.prototype.execute = function execute(input, options, cleanupFn) {
+  const logger = options?.eventLogger;
+  if (options?.runOptions?.stateDataLimit && logger && !logger.stateDataChecked) {
+    logger.stateDataChecked = true;
+    const entered = logger.dispatchStateEnteredEvent;
+    const exited = logger.dispatchStateExitedEvent;
+    logger.dispatchStateEnteredEvent = function stateEntered(stateName, stateType, stateInput) {
+      checkStateData(stateName, 'input', stateInput);
+      return entered.call(this, stateName, stateType, stateInput);
+    };
+    logger.dispatchStateExitedEvent = function stateExited(stateName, stateType, stateInput, output) {
+      checkStateData(stateName, 'output', output);
+      return exited.call(this, stateName, stateType, stateInput, output);
+    };
+  }
+  return engineExecute.call(this, input, options, cleanupFn);
+};
+
+/** Step Functions' execution names: 1 to 80 of A-Z a-z 0-9 - _. */
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+function stepFunctionsError(name, message) {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 /** The local services and the engine, started once and reused by every run. */
@@ -128,9 +242,28 @@ export class LocalEscalation {
     const local = new LocalEscalation();
     try {
       const bin = (name) => join(TARGET, 'debug', name);
-      const s3 = await startServer(bin('s3-server'), ['--bucket', BUCKET, '--seed', 'samplejson', '--seed', 'tests/local/fixtures'], join(local.logDir, 's3.log'));
-      local.s3 = s3;
-      local.sim = await startServer(bin('connect-sim'), ['--clock', 'real'], join(local.logDir, 'connect-sim.log'));
+      const servers = [
+        // e2e-denied-roster.json answers 403 AccessDenied, as a roster the functions' role may not read.
+        startServer(bin('s3-server'), ['--bucket', BUCKET, '--seed', 'samplejson', '--seed', 'tests/local/fixtures', '--deny', 'e2e-denied-roster.json'], join(local.logDir, 's3.log'))
+          .then((server) => { local.s3 = server; }),
+        startServer(bin('connect-sim'), ['--clock', 'real'], join(local.logDir, 'connect-sim.log'))
+          .then((server) => { local.sim = server; }),
+        startMoto(join(local.logDir, 'dynamodb.log')).then(async (server) => {
+          local.dynamodb = server;
+          await prepareLedger(server.url);
+        }),
+      ];
+      // Wait for all three, so that none is left running when one fails.
+      const failed = (await Promise.allSettled(servers)).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const settings = functionSettings(join(ROOT, 'infra/template.yaml'));
+      const functions = Object.fromEntries(Object.values(FUNCTIONS).map((name) => [name, {
+        binary: bin(name),
+        timeoutSeconds: settings[name]?.timeoutSeconds,
+        memoryMB: settings[name]?.memoryMB,
+      }]));
+      local.lambda = await new LambdaEmulator({ functions, logDir: local.logDir, root: ROOT, region: REGION, account: ACCOUNT }).start();
+      local.lambdaUrl = local.lambda.url;
       await local.configure(env);
     } catch (err) {
       await local.stop();
@@ -139,7 +272,11 @@ export class LocalEscalation {
     return local;
   }
 
-  /** (Re)starts `cargo lambda watch` when the functions' settings change. */
+  /**
+   * Sets the functions' environment (DEFAULT_ENV and the local endpoints, with `overrides`;
+   * an `undefined` value removes a setting). When it changes, the functions' instances are
+   * replaced by fresh ones, started before this returns so that no invocation pays for it.
+   */
   async configure(overrides = {}) {
     const env = {
       ...DEFAULT_ENV,
@@ -148,28 +285,14 @@ export class LocalEscalation {
       AWS_ENDPOINT_URL_S3: this.s3.url,
       AWS_S3_FORCE_PATH_STYLE: 'true',
       AWS_ENDPOINT_URL_CONNECT: this.sim.url,
+      AWS_ENDPOINT_URL_DYNAMODB: this.dynamodb.url,
       ...overrides,
     };
     for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-    if (this.watch && JSON.stringify(env) === JSON.stringify(this.env)) return;
-    await stopProcess(this.watch);
-    const envFile = join(this.logDir, 'functions.env');
-    writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-    const port = await freePort();
-    const log = openSync(join(this.logDir, 'functions.log'), 'a');
-    this.watch = spawn('cargo', ['lambda', 'watch', '-A', '127.0.0.1', '-P', String(port), '--ignore-changes', '--concurrency', '4', '--env-file', envFile],
-      { cwd: ROOT, detached: true, stdio: ['ignore', log, log] });
-    this.lambdaUrl = `http://127.0.0.1:${port}`;
+    if (this.env && JSON.stringify(env) === JSON.stringify(this.env)) return;
+    await this.lambda.configure(env);
     this.env = env;
-    const deadline = Date.now() + 120_000;
-    while (!(await portOpen(port))) {
-      if (this.watch.exitCode !== null) throw new Error(`cargo lambda watch exited; see ${join(this.logDir, 'functions.log')}`);
-      if (Date.now() > deadline) throw new Error('cargo lambda watch did not start in time');
-      await sleep(200);
-    }
-    // The first invocation of each function builds and starts it; do that before the engine,
-    // whose task timeouts are the production ones, counts the time.
-    for (const name of Object.values(FUNCTIONS)) await this.invoke(name, { warmUp: true });
+    await this.lambda.warm();
   }
 
   /** Invokes a function through the Lambda Invoke API, as the engine does. */
@@ -198,11 +321,25 @@ export class LocalEscalation {
     return (await fetch(`${this.sim.url}/_sim/requests`)).json();
   }
 
+  /** Every item of the call ledger's table (DynamoDB JSON), in no particular order. */
+  async ledger() {
+    const items = [];
+    let ExclusiveStartKey;
+    do {
+      const page = await dynamodb(this.dynamodb.url, 'Scan', { TableName: LEDGER_TABLE, ExclusiveStartKey });
+      items.push(...page.Items);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
   /**
    * Runs one execution to its end. `failStates` makes the named task states fail for good
-   * (e.g. `{ CheckCalls: 'Lambda.Unknown' }`) to exercise the fail-safe path.
+   * (e.g. `{ CheckCalls: 'Lambda.Unknown' }`) to exercise the fail-safe path. `registry`
+   * (name → execution) holds the executions started so far, for StartExecution's name rules;
+   * each run starts with an empty one unless given one.
    */
-  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Set() } = {}) {
+  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map() } = {}) {
     process.env.AWS_ENDPOINT_URL_LAMBDA = this.lambdaUrl;
     process.env.AWS_REGION = REGION;
     Object.assign(process.env, CREDENTIALS);
@@ -213,16 +350,38 @@ export class LocalEscalation {
       published.push(message);
       return { MessageId: randomUUID() };
     };
+    // StartExecution as the API reference has it for a STANDARD machine: a name already used
+    // by a RUNNING execution with the same input returns that execution and starts nothing;
+    // with another input, or once that execution has closed, ExecutionAlreadyExists.
     const startExecution = async ({ Name, Input }) => {
       const name = Name ?? randomUUID();
-      if (registry.has(name)) {
-        const error = new Error(`Execution already exists: '${name}'`);
-        error.name = 'StepFunctions.ExecutionAlreadyExistsException';
-        throw error;
+      if (typeof name !== 'string' || !EXECUTION_NAME.test(name)) {
+        throw stepFunctionsError('StepFunctions.InvalidNameException', `Invalid Name: '${name}' (1 to 80 of A-Z, a-z, 0-9, - and _)`);
       }
-      registry.add(name);
-      children.push(this.run(Input, { executionName: name, failStates, registry }).then((run) => ({ name, ...run })));
-      return { ExecutionArn: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`, StartDate: new Date().toISOString() };
+      const text = Input === undefined ? '{}' : typeof Input === 'string' ? Input : JSON.stringify(Input);
+      let childInput;
+      try {
+        childInput = JSON.parse(text);
+      } catch {
+        throw stepFunctionsError('StepFunctions.InvalidExecutionInputException', `Invalid execution input: not JSON: ${text.slice(0, 100)}`);
+      }
+      const existing = registry.get(name);
+      if (existing) {
+        if (existing.status === 'RUNNING' && existing.input === text) {
+          return { ExecutionArn: existing.arn, StartDate: existing.startDate };
+        }
+        throw stepFunctionsError('StepFunctions.ExecutionAlreadyExistsException', `Execution Already Exists: '${existing.arn}'`);
+      }
+      const execution = {
+        input: text, status: 'RUNNING',
+        arn: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date().toISOString(),
+      };
+      registry.set(name, execution);
+      children.push(this.run(childInput, { executionName: name, failStates, registry }).then((run) => {
+        execution.status = run.error ? 'FAILED' : 'SUCCEEDED';
+        return { name, ...run };
+      }));
+      return { ExecutionArn: execution.arn, StartDate: execution.startDate };
     };
     const failing = Object.fromEntries(Object.entries(failStates).map(([state, errorName]) => [state, async () => {
       const error = new Error(`${state} failed for good (injected by the local run)`);
@@ -232,6 +391,7 @@ export class LocalEscalation {
     const machine = new StateMachine(loadDefinition(), { validationOptions: { checkPaths: true, checkArn: false } });
     const startTime = new Date().toISOString();
     const execution = machine.run(input, {
+      stateDataLimit: true,
       overrides: {
         taskResourceLocalHandlers: {
           PublishOutcome: publish,
@@ -267,7 +427,7 @@ export class LocalEscalation {
   }
 
   async stop() {
-    await Promise.all([stopProcess(this.watch), stopProcess(this.sim?.child), stopProcess(this.s3?.child)]);
+    await Promise.all([this.lambda?.stop(), stopProcess(this.sim?.child), stopProcess(this.s3?.child), stopProcess(this.dynamodb?.child)]);
   }
 }
 

@@ -97,7 +97,7 @@ async function main() {
     ...(values['repeat-group'] && { CALL_REPEAT_GROUP: 'True' }),
     ...(values.interval && { CALL_STATE_CHECK_INTERVAL_SECONDS: values.interval }),
   };
-  console.log('starting the local S3 server, the Connect simulator and the functions (cargo lambda watch)…');
+  console.log('starting the local S3 server, the Connect simulator, the DynamoDB server and the functions…');
   const local = await LocalEscalation.start(env);
   try {
     await local.script(callees);

@@ -64,6 +64,28 @@ fn every_resolve_roster_input_reads_as_a_clean_alert() {
     }
 }
 
+/// SQS puts the MD5 of the body in every record, and the workflow names each alert's
+/// execution after it: a sample with a made-up digest would name the run after nothing.
+#[test]
+fn every_sqs_record_sample_carries_the_md5_of_its_body() {
+    use md5::{Digest, Md5};
+    let mut checked = 0;
+    for (name, bytes) in samples() {
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let records = match &value {
+            serde_json::Value::Array(items) => items.clone(),
+            _ => vec![value.clone()],
+        };
+        for record in records.iter().filter(|r| r.get("eventSource").and_then(|s| s.as_str()) == Some("aws:sqs")) {
+            let body = record["body"].as_str().unwrap_or_else(|| panic!("{name}: an SQS record without a body"));
+            let digest: String = Md5::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(record["md5OfBody"], digest.as_str(), "{name}: md5OfBody");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no SQS record sample found");
+}
+
 #[test]
 fn every_sample_is_json() {
     for (name, bytes) in samples() {
