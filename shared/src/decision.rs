@@ -244,7 +244,14 @@ fn call_summary(calls: &[CallRecord]) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_else(|| format!("{:?}", c.status));
-            match &c.detail {
+            // A call the workflow could not place names the task's error (its Cause may be long).
+            let detail = match (&c.detail, &c.error) {
+                (Some(detail), Some(error)) => Some(format!("{detail}: {}", error.error)),
+                (Some(detail), None) => Some(detail.clone()),
+                (None, Some(error)) => Some(error.error.clone()),
+                (None, None) => None,
+            };
+            match detail {
                 Some(detail) => format!("{} {status} ({detail})", c.phone_number),
                 None => format!("{} {status}", c.phone_number),
             }
@@ -483,6 +490,19 @@ mod tests {
         let next = decide(&given, t(65));
         assert_eq!(action(&next), Action::Wait);
         assert_eq!(next.current.wait_seconds, 5);
+    }
+
+    #[test]
+    fn a_call_the_workflow_could_not_place_names_its_error() {
+        let not_placed = CallRecord {
+            contact_id: None,
+            detail: Some("could not be placed".into()),
+            error: Some(crate::report::StepFailure { error: "ConnectFailed".into(), cause: "long".into() }),
+            ..call("+819011110001", CallStatus::Failed)
+        };
+        let next = decide(&state(vec![not_placed]), t(20));
+        let ended = &next.history[0].ended_because;
+        assert!(ended.contains("+8190****0001 failed (could not be placed: ConnectFailed)"), "{ended}");
     }
 
     #[test]

@@ -18,6 +18,9 @@ use tracing::{info, warn};
 /// leave it unstopped and its key press ignored.
 pub const CONTACT_VISIBILITY_GRACE_SECONDS: i64 = 30;
 
+/// The detail of a call whose contact is not visible yet; replaced once it is.
+const NOT_VISIBLE_YET: &str = "not visible in Connect yet";
+
 /// What the handler needs, built once at init.
 #[derive(Debug)]
 pub struct Deps<C, K> {
@@ -92,7 +95,7 @@ async fn check<C: ContactReader, K: Clock>(
         {
             info!(number = %call.phone_number, contact_id, "contact not visible in Connect yet; still ringing");
             call.status = CallStatus::Ringing;
-            call.detail = Some("not visible in Connect yet".to_owned());
+            call.detail = Some(NOT_VISIBLE_YET.to_owned());
             return Ok(());
         }
         Err(err @ ConnectError::NotFound { .. }) => {
@@ -114,6 +117,6 @@ async fn check<C: ContactReader, K: Clock>(
     call.status = state.status;
     call.ended_at = state.ended_at;
     call.answered_at = contact.connected_at;
-    call.detail = state.detail.or_else(|| call.detail.take().filter(|d| d != "not visible in Connect yet"));
+    call.detail = state.detail.or_else(|| call.detail.take().filter(|d| d != NOT_VISIBLE_YET));
     Ok(())
 }
