@@ -4,7 +4,7 @@ use lambda_connect::config::{AckRule, ProcessEnv, instance_id};
 use lambda_connect::connect_aws::{AwsConnect, connect_client};
 use lambda_runtime::{LambdaEvent, service_fn};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let instance = instance_id(&ProcessEnv)?;

@@ -27,7 +27,6 @@ use lambda_connect::problem::{Problem, Severity};
 use lambda_connect::roster::Roster;
 use lambda_connect::slack::{Notify, SlackMessage, SlackNotifier, SlackSettings, escape};
 use lambda_connect::store::{ObjectStore, StoreError};
-use lambda_runtime::Diagnostic;
 use tracing::{error, info, warn};
 
 use crate::forwarding::{Destinations, Entry, ForwardingTable, MAX_NUMBERS, Speech, entry_location};
@@ -133,12 +132,6 @@ impl ForwardCallError {
             Self::UnknownNumber { .. } => "UnknownNumber",
             Self::NoDestination(_) => "NoDestination",
         }
-    }
-}
-
-impl From<ForwardCallError> for Diagnostic {
-    fn from(err: ForwardCallError) -> Self {
-        Diagnostic { error_type: err.error_type().to_owned(), error_message: err.to_string() }
     }
 }
 

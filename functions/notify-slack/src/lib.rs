@@ -26,7 +26,6 @@ use lambda_connect::phone::mask;
 use lambda_connect::problem::Problem;
 use lambda_connect::report::{FailureReport, StepFailure};
 use lambda_connect::slack::{Notify, SlackError, SlackMessage, SlackNotifier, SlackSettings, escape, human_duration};
-use lambda_runtime::Diagnostic;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -93,12 +92,6 @@ impl NotifySlackError {
             Self::UnreadableOutcome { .. } => "UnreadableOutcome",
             Self::Slack(err) => err.error_type(),
         }
-    }
-}
-
-impl From<NotifySlackError> for Diagnostic {
-    fn from(err: NotifySlackError) -> Self {
-        Diagnostic { error_type: err.error_type().to_owned(), error_message: err.to_string() }
     }
 }
 
