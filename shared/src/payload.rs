@@ -112,6 +112,9 @@ impl PlaceCallRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckCallsRequest {
+    /// The escalation the calls belong to, so check-contact's logs join the others'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation_id: Option<String>,
     pub calls: Vec<CallRecord>,
 }
 

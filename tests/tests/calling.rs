@@ -129,7 +129,12 @@ impl World {
     }
 
     async fn check(&self, calls: Vec<CallRecord>) -> Vec<CallRecord> {
-        check_contact::handle(&self.check_deps("acknowledged"), CheckCallsRequest { calls }).await.unwrap()
+        check_contact::handle(
+            &self.check_deps("acknowledged"),
+            CheckCallsRequest { escalation_id: Some(ESCALATION.into()), calls },
+        )
+        .await
+        .unwrap()
     }
 
     fn status_of(&self, calls: &[CallRecord], raw: &str) -> CallStatus {
@@ -468,9 +473,12 @@ async fn a_throttled_check_is_retried_or_reported_as_connect_throttled() {
     assert_eq!(world.check(vec![call.clone()]).await[0].status, CallStatus::Busy);
 
     world.sim().inject_faults(3, Fault::Throttling);
-    let err = check_contact::handle(&world.check_deps("acknowledged"), CheckCallsRequest { calls: vec![call] })
-        .await
-        .unwrap_err();
+    let err = check_contact::handle(
+        &world.check_deps("acknowledged"),
+        CheckCallsRequest { escalation_id: None, calls: vec![call] },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.error_type(), "ConnectThrottled");
 }
 
@@ -482,9 +490,12 @@ async fn voicemail_is_not_an_acknowledgement_but_the_legacy_is_talking_rule_cann
     world.sim().advance(20);
 
     // The original flow sets isTalking=true on answer: voicemail answers, so it "acknowledges".
-    let legacy = check_contact::handle(&world.check_deps("isTalking"), CheckCallsRequest { calls: vec![call.clone()] })
-        .await
-        .unwrap();
+    let legacy = check_contact::handle(
+        &world.check_deps("isTalking"),
+        CheckCallsRequest { escalation_id: None, calls: vec![call.clone()] },
+    )
+    .await
+    .unwrap();
     assert_eq!(legacy[0].status, CallStatus::Acknowledged);
     // With the shipped rule the same call is what it is: answered, no key.
     assert_eq!(world.check(vec![call]).await[0].status, CallStatus::AnsweredWithoutKey);
@@ -734,7 +745,8 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
         ack: AckRule { attribute: "acknowledged".into() },
         clock: lambda_connect::calls::SystemClock,
     };
-    let checked = check_contact::handle(&check, CheckCallsRequest { calls: vec![call] }).await.unwrap();
+    let checked =
+        check_contact::handle(&check, CheckCallsRequest { escalation_id: None, calls: vec![call] }).await.unwrap();
     assert_eq!(checked[0].status, CallStatus::Acknowledged);
 
     let (status, requests) = control(&addr, "GET", "/_sim/requests", "");

@@ -66,7 +66,7 @@ impl From<CheckContactError> for Diagnostic {
 }
 
 /// Returns the calls with their statuses brought up to date, in the same order.
-#[tracing::instrument(skip_all, fields(calls = request.calls.len()))]
+#[tracing::instrument(skip_all, fields(escalation_id = request.escalation_id.as_deref().unwrap_or("-"), calls = request.calls.len()))]
 pub async fn handle<C: ContactReader, K: Clock>(
     deps: &Deps<C, K>,
     request: CheckCallsRequest,
