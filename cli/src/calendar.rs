@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate, Utc};
-use lambda_connect::phone::PhoneNumber;
-use lambda_connect::plan::local_date;
-use lambda_connect::problem::has_errors;
-use lambda_connect::roster::Roster;
+use domain::phone::PhoneNumber;
+use domain::plan::local_date;
+use domain::problem::has_errors;
+use domain::roster::Roster;
 
 use crate::Status;
 use crate::args::CalendarArgs;

@@ -11,11 +11,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use lambda_connect::alert::AlertInput;
-use lambda_connect::mapping::{Mapping, MappingEntry};
-use lambda_connect::message::speakable;
-use lambda_connect::problem::Problem;
-use lambda_connect::roster::Roster;
+use domain::alert::AlertInput;
+use domain::mapping::{Mapping, MappingEntry};
+use domain::message::speakable;
+use domain::problem::Problem;
+use domain::roster::Roster;
 use serde_json::Value;
 
 use crate::Status;
@@ -191,7 +191,7 @@ impl Checker {
     fn status(&self) -> Status {
         if !self.unreadable.is_empty() {
             Status::Unusable
-        } else if lambda_connect::problem::has_errors(&self.problems) {
+        } else if domain::problem::has_errors(&self.problems) {
             Status::Problems
         } else {
             Status::Clean

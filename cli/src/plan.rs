@@ -1,5 +1,5 @@
 //! `oncall plan`: the escalation a real alert would get, computed by the code resolve-roster
-//! runs (`lambda_connect::resolve::resolve`), over the local folder instead of the bucket.
+//! runs (`domain::resolve::resolve`), over the local folder instead of the bucket.
 //! The folder stands in for the bucket: in mapping mode the roster the mapping names is
 //! read from the mapping file's folder.
 
@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use lambda_connect::alert::AlertInput;
-use lambda_connect::mapping::topic_name_from_arn;
-use lambda_connect::payload::EscalationState;
-use lambda_connect::phone::PhoneNumber;
-use lambda_connect::problem::has_errors;
-use lambda_connect::resolve::resolve;
-use lambda_connect::store::DirStore;
+use domain::alert::AlertInput;
+use domain::mapping::topic_name_from_arn;
+use domain::payload::EscalationState;
+use domain::phone::PhoneNumber;
+use domain::problem::has_errors;
+use domain::resolve::resolve;
+use domain::store::DirStore;
 use serde_json::Value;
 
 use crate::Status;

@@ -2,7 +2,7 @@
 //!
 //! A flag overrides the variable of the same meaning; anything not given on the command
 //! line is read from the process environment. The values then go through the very parsing
-//! the functions use (`lambda_connect::config`), so a bad value is refused with the same
+//! the functions use (`domain::config`), so a bad value is refused with the same
 //! message naming the same variable, plus the flag that sets it.
 
 use std::collections::HashMap;
@@ -10,8 +10,8 @@ use std::path::Path;
 
 use anyhow::anyhow;
 use chrono_tz::Tz;
-use lambda_connect::config::{self as config, ConfigError, Env, ProcessEnv, RosterConfig, fallback_number};
-use lambda_connect::phone::PhoneNumber;
+use domain::config::{self as config, ConfigError, Env, ProcessEnv, RosterConfig, fallback_number};
+use domain::phone::PhoneNumber;
 
 use crate::args::{FallbackArgs, PlanSettings, ZoneArgs};
 

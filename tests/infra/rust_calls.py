@@ -11,12 +11,12 @@ stops the same struct also implements for other functions.
 An SDK call is a `.operation()` whose name is an operation of a service crate
 (`aws_sdk_<service>`) the file imports; the operation names come from the SDK crates'
 sources, found with `cargo metadata`. So the DynamoDB ledger adapter
-(shared/src/ledger_aws.rs: `.get_item()`, `.put_item()`, `.update_item()` on an
+(shared/adapters/src/ledger.rs: `.get_item()`, `.put_item()`, `.update_item()` on an
 `aws_sdk_dynamodb::Client`) is charged with dynamodb:GetItem, PutItem and UpdateItem to the
 functions that reach it (place-call), like the S3 and Connect adapters.
 
-Code that calls a service whose SDK crate `cargo metadata` does not list (its feature is
-enabled by no function, or its crate is not downloaded) cannot be read for operations; it is
+Code that calls a service whose SDK crate `cargo metadata` does not list (no crate depends
+on it, or it is not downloaded) cannot be read for operations; it is
 an error (UnknownSdkError), never silently a function without calls.
 """
 

@@ -16,7 +16,7 @@ INFRA = ROOT / "infra"
 TEMPLATE = INFRA / "template.yaml"
 CONTACT_FLOW = INFRA / "contact-flow.json"
 FUNCTIONS = ROOT / "functions"
-SHARED_SRC = ROOT / "shared" / "src"
+SHARED_SRC = ROOT / "shared"
 SAMPLES = ROOT / "samplejson"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -110,19 +110,28 @@ def load_contact_flow(path: Path = CONTACT_FLOW) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def rust_string_const(path: Path, name: str) -> str | None:
-    """The value of `pub const NAME: &str = "...";` in a Rust file."""
-    if not path.is_file():
-        return None
-    match = re.search(rf'const\s+{name}\s*:\s*&str\s*=\s*"([^"]*)"', path.read_text(encoding="utf-8"))
-    return match.group(1) if match else None
+def _rust_const(name: str, type_pattern: str) -> str:
+    """The value of the one `const NAME: <type> = <value>;` in the shared crates. A constant
+    that is missing, or defined twice, fails the test that asked: a rename never turns a
+    check into a comparison with nothing."""
+    pattern = re.compile(rf"\bconst\s+{name}\s*:\s*{type_pattern}\s*;")
+    found = [
+        (path, match.group(1))
+        for path in sorted(SHARED_SRC.rglob("*.rs"))
+        for match in pattern.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert len(found) == 1, f"const {name} is defined {len(found)} times in {SHARED_SRC}: {found}"
+    return found[0][1]
 
 
-def rust_number_const(path: Path, name: str) -> int | None:
-    if not path.is_file():
-        return None
-    match = re.search(rf"const\s+{name}\s*:\s*u\d+\s*=\s*(\d+)", path.read_text(encoding="utf-8"))
-    return int(match.group(1)) if match else None
+def rust_string_const(name: str) -> str:
+    """The value of `const NAME: &str = "...";` in the shared crates."""
+    return _rust_const(name, r'&str\s*=\s*"([^"]*)"')
+
+
+def rust_number_const(name: str) -> int:
+    """The value of `const NAME: u32 = 60;` (any unsigned type) in the shared crates."""
+    return int(_rust_const(name, r"u\d+\s*=\s*(\d+)"))
 
 
 # --- CloudFormation Rules ---------------------------------------------------------------

@@ -22,7 +22,6 @@ from support import (
     CONTACT_FLOW,
     FIXTURES,
     INFRA,
-    SHARED_SRC,
     load_contact_flow,
     load_template,
     placeholders,
@@ -34,8 +33,8 @@ TEMPLATE_DATA = load_template()
 PARAMETERS = TEMPLATE_DATA["Parameters"]
 ACTIONS = {action["Identifier"]: action for action in FLOW["Actions"]}
 
-ACK_ATTRIBUTE = rust_string_const(SHARED_SRC / "config.rs", "DEFAULT_ACK_ATTRIBUTE")
-MESSAGE_ATTRIBUTE = rust_string_const(SHARED_SRC / "calls.rs", "ATTRIBUTE_MESSAGE") or "alertMessage"
+ACK_ATTRIBUTE = rust_string_const("DEFAULT_ACK_ATTRIBUTE")
+MESSAGE_ATTRIBUTE = rust_string_const("ATTRIBUTE_MESSAGE")
 
 # Error branches each action type must define (Flow language reference).
 REQUIRED_ERRORS = {

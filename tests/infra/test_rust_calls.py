@@ -19,7 +19,7 @@ OPERATIONS = {
     "dynamodb": frozenset({"get_item", "put_item", "update_item", "delete_item", "query", "scan", "batch_get_item"}),
 }
 
-# Shaped like shared/src/connect_aws.rs: one struct serving three traits, a private helper.
+# Shaped like shared/adapters/src/connect.rs: one struct serving three traits, a private helper.
 CONNECT_ADAPTER = """
 //! The adapter. Braces in comments { do not count.
 use aws_sdk_connect::Client;
@@ -75,7 +75,7 @@ pub async fn sdk_config() -> Config { load().await }
 """
 
 
-# Shaped like shared/src/ledger.rs and ledger_aws.rs: a domain trait, and a DynamoDB adapter
+# Shaped like shared/domain/src/ledger.rs and shared/adapters/src/ledger.rs: a domain trait, and a DynamoDB adapter
 # whose calls are chained over several lines.
 LEDGER = """
 pub trait CallLedger { fn claim(&self, token: &str) -> R; fn record(&self, token: &str) -> R; }
@@ -129,7 +129,7 @@ def actions(tmp_path: Path, crate_source: str) -> set[str]:
 
 
 def test_a_caller_is_charged_only_for_the_trait_it_uses(tmp_path):
-    source = "use lambda_connect::connect_aws::AwsConnect;\npub struct Deps<C: CallStarter> { c: C }\nfn main() { AwsConnect::new(c); sdk_config(); }"
+    source = "use adapters::connect::AwsConnect;\npub struct Deps<C: CallStarter> { c: C }\nfn main() { AwsConnect::new(c); sdk_config(); }"
     assert actions(tmp_path, source) == {"connect:StartOutboundVoiceContact"}
 
 
@@ -180,7 +180,7 @@ LEDGER_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 def test_the_ledger_adapter_is_charged_to_place_call(tmp_path):
     # place-call builds the DynamoDB ledger and the Connect starter.
     source = (
-        "use lambda_connect::ledger_aws::{dynamodb_client, DynamoLedger};\n"
+        "use adapters::ledger::{dynamodb_client, DynamoLedger};\n"
         "pub struct Deps<C: CallStarter, L: CallLedger> { c: C, l: L }\n"
         "fn main() { AwsConnect::new(c); DynamoLedger::new(dynamodb_client(&config), table); }"
     )
@@ -194,12 +194,10 @@ def test_the_ledger_adapter_is_not_charged_to_functions_that_do_not_use_it(tmp_p
 
 
 def test_the_real_ledger_adapter_makes_exactly_the_three_ledger_calls(tmp_path):
-    adapter = SHARED_SRC / "ledger_aws.rs"
-    if not adapter.is_file():
-        pytest.skip("shared/src/ledger_aws.rs is not written yet")
+    adapter = SHARED_SRC / "adapters" / "src" / "ledger.rs"
     shared = tmp_path / "shared"
     shared.mkdir()
-    (shared / "ledger_aws.rs").write_text(adapter.read_text(encoding="utf-8"))
+    (shared / "ledger.rs").write_text(adapter.read_text(encoding="utf-8"))
     crate = tmp_path / "functions" / "place-call"
     (crate / "src").mkdir(parents=True)
     (crate / "src" / "lib.rs").write_text("fn main() { DynamoLedger::new(dynamodb_client(&config), table); }")

@@ -265,7 +265,6 @@ def _parameter_of(value) -> str:
 def test_the_original_settings_are_parameters_with_the_original_defaults():
     env = _env("resolve-roster")
     parameters = TEMPLATE_DATA["Parameters"]
-    config = SHARED_SRC / "config.rs"
 
     def default(variable):
         value = env[variable]
@@ -281,12 +280,12 @@ def test_the_original_settings_are_parameters_with_the_original_defaults():
     assert default("ROSTER_TIME_ZONE") == "Asia/Tokyo"
     assert default("MAPPING_JSON_FILE") == ""
     # ... and the code agrees, so a function run without the template behaves the same.
-    assert default("CONNECT_ALARM_MSG") == rust_string_const(config, "DEFAULT_ALARM_MESSAGE")
-    assert default("PHONE_NUMBER_JSON_FILE") == rust_string_const(config, "DEFAULT_ROSTER_KEY")
+    assert default("CONNECT_ALARM_MSG") == rust_string_const("DEFAULT_ALARM_MESSAGE")
+    assert default("PHONE_NUMBER_JSON_FILE") == rust_string_const("DEFAULT_ROSTER_KEY")
     assert default("CALL_STATE_CHECK_INTERVAL_SECONDS") == str(
-        rust_number_const(config, "DEFAULT_CHECK_INTERVAL_SECONDS")
+        rust_number_const("DEFAULT_CHECK_INTERVAL_SECONDS")
     )
-    assert default("CALL_POLL_INTERVAL_SECONDS") == str(rust_number_const(config, "DEFAULT_POLL_INTERVAL_SECONDS"))
+    assert default("CALL_POLL_INTERVAL_SECONDS") == str(rust_number_const("DEFAULT_POLL_INTERVAL_SECONDS"))
 
 
 def test_connect_settings_are_parameters():
@@ -304,7 +303,7 @@ def test_connect_settings_are_parameters():
 def test_the_ack_attribute_read_is_the_one_the_created_flow_sets():
     ack = _env("check-contact")["CONNECT_ACK_ATTRIBUTE"]["Fn::If"]
     assert ack[0] == "CreateContactFlow"
-    assert ack[1] == rust_string_const(SHARED_SRC / "config.rs", "DEFAULT_ACK_ATTRIBUTE")
+    assert ack[1] == rust_string_const("DEFAULT_ACK_ATTRIBUTE")
     assert _parameter_of(ack[2]) == "ConnectAckAttribute"
 
 

@@ -196,7 +196,7 @@ impl Script {
     pub fn parse(json: &str) -> Result<Self, String> {
         let script: Self = serde_json::from_str(json).map_err(|err| format!("not a simulator script: {err}"))?;
         for number in script.0.keys() {
-            lambda_connect::phone::PhoneNumber::parse(number).map_err(|err| format!("script key: {err}"))?;
+            domain::phone::PhoneNumber::parse(number).map_err(|err| format!("script key: {err}"))?;
         }
         Ok(script)
     }
@@ -259,7 +259,7 @@ impl SimClock {
     }
 }
 
-impl lambda_connect::calls::Clock for SimClock {
+impl domain::calls::Clock for SimClock {
     fn now(&self) -> DateTime<Utc> {
         SimClock::now(self)
     }
@@ -726,9 +726,7 @@ impl Inner {
         if let Some(existing) = live {
             return SimResponse::ok(json!({ "ContactId": existing.id }));
         }
-        if lambda_connect::phone::PhoneNumber::parse(&destination).is_err()
-            || callee.behaviour == Behaviour::InvalidNumber
-        {
+        if domain::phone::PhoneNumber::parse(&destination).is_err() || callee.behaviour == Behaviour::InvalidNumber {
             return SimResponse::error(
                 400,
                 "InvalidParameterException",

@@ -6,18 +6,18 @@
 // failed test with its message.
 #![allow(clippy::unwrap_used)]
 
+use adapters::connect::AwsConnect;
+use adapters::ledger::DynamoLedger;
 use chrono::{DateTime, Timelike, Utc};
-use lambda_connect::alert::Alert;
-use lambda_connect::calls::client_token;
-use lambda_connect::config::{AckRule, ConnectConfig, Timing};
-use lambda_connect::connect_aws::AwsConnect;
-use lambda_connect::ledger::{CallLedger, LedgerEntry};
-use lambda_connect::ledger_aws::DynamoLedger;
-use lambda_connect::payload::{
+use domain::alert::Alert;
+use domain::calls::client_token;
+use domain::config::{AckRule, ConnectConfig, Timing};
+use domain::ledger::{CallLedger, LedgerEntry};
+use domain::payload::{
     Action, CallRecord, CallStatus, CheckCallsRequest, CurrentAttempt, EscalationState, OutcomeStatus, PlaceCallRequest,
 };
-use lambda_connect::phone::PhoneNumber;
-use lambda_connect::plan::PlannedAttempt;
+use domain::phone::PhoneNumber;
+use domain::plan::PlannedAttempt;
 use lambda_connect_tests::connect_sim::{
     Callee, ConnectSim, Fault, Flow, Operation, RunningSim, Script, SimClock, sdk_client,
 };
@@ -735,7 +735,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
             source_phone_number: number(SOURCE),
         },
         fallback: number(FALLBACK),
-        clock: lambda_connect::calls::SystemClock,
+        clock: domain::calls::SystemClock,
     };
     let call = call_of(place_call::handle(&deps, request(Some(ACKS), 0)).await.unwrap());
 
@@ -743,7 +743,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
     let check = check_contact::Deps {
         connect,
         ack: AckRule { attribute: "acknowledged".into() },
-        clock: lambda_connect::calls::SystemClock,
+        clock: domain::calls::SystemClock,
     };
     let checked =
         check_contact::handle(&check, CheckCallsRequest { escalation_id: None, calls: vec![call] }).await.unwrap();
@@ -763,13 +763,13 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
 fn the_shipped_contact_flow_speaks_the_attribute_place_call_sets_and_sets_the_one_check_contact_reads() {
     let path = lambda_connect_tests::workspace_root().join("infra").join("contact-flow.json");
     let flow = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    let spoken = format!("$.Attributes.{}", lambda_connect::calls::ATTRIBUTE_MESSAGE);
+    let spoken = format!("$.Attributes.{}", domain::calls::ATTRIBUTE_MESSAGE);
     assert!(flow.contains(&spoken), "the flow must speak {spoken}");
     let ack: Value = serde_json::from_str(&flow).unwrap();
     let sets_ack = ack["Actions"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|action| action["Parameters"]["Attributes"][lambda_connect::config::DEFAULT_ACK_ATTRIBUTE] == "true");
-    assert!(sets_ack, "the flow must set {}=true", lambda_connect::config::DEFAULT_ACK_ATTRIBUTE);
+        .any(|action| action["Parameters"]["Attributes"][domain::config::DEFAULT_ACK_ATTRIBUTE] == "true");
+    assert!(sets_ack, "the flow must set {}=true", domain::config::DEFAULT_ACK_ATTRIBUTE);
 }

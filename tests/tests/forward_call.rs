@@ -8,16 +8,16 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use adapters::s3::S3Store;
+use adapters::slack::{Notify, SlackError, SlackMessage};
 use aws_lambda_events::event::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, TimeZone, Utc};
+use domain::store::{DirStore, MemoryStore, ObjectStore, StoreError};
 use forward_call::signature::AuthTokens;
 use forward_call::{Deps, ForwardCallConfig, handle};
 use hmac::{Hmac, Mac};
-use lambda_connect::aws::S3Store;
-use lambda_connect::slack::{Notify, SlackError, SlackMessage};
-use lambda_connect::store::{DirStore, MemoryStore, ObjectStore, StoreError};
 use lambda_connect_tests::s3_server::S3Server;
 use lambda_connect_tests::slack_server::SlackServer;
 use lambda_connect_tests::ssm_server::SsmServer;
@@ -566,7 +566,7 @@ fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
 
 #[test]
 fn configuration_names_the_variable_at_fault() {
-    use lambda_connect::config::ConfigError;
+    use domain::config::ConfigError;
     let config = ForwardCallConfig::from_env(&env(&[
         ("PHONE_NUMBER_BUCKET", "rosters"),
         ("TWILIO_AUTH_TOKEN_PARAMETER", "/lc/twilio"),

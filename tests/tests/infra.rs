@@ -5,8 +5,8 @@
 //! also catches a misspelt optional field that serde would otherwise skip silently.
 
 use chrono::Duration;
-use lambda_connect::decision::decide;
-use lambda_connect::payload::{Action, CallStatus, CheckCallsRequest, EscalationState, PlaceCallRequest};
+use domain::decision::decide;
+use domain::payload::{Action, CallStatus, CheckCallsRequest, EscalationState, PlaceCallRequest};
 use lambda_connect_tests::sample;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -7,12 +7,12 @@
 
 use std::path::Path;
 
+use adapters::s3::S3Store;
 use chrono::{DateTime, TimeZone, Utc};
-use lambda_connect::aws::S3Store;
-use lambda_connect::config::{RosterConfig, Timing};
-use lambda_connect::payload::EscalationState;
-use lambda_connect::phone::PhoneNumber;
-use lambda_connect::plan::RepeatSettings;
+use domain::config::{RosterConfig, Timing};
+use domain::payload::EscalationState;
+use domain::phone::PhoneNumber;
+use domain::plan::RepeatSettings;
 use lambda_connect_tests::s3_server::S3Server;
 use lambda_connect_tests::{compat_dir, sample};
 use resolve_roster::{Deps, handle};

@@ -6,9 +6,9 @@
 // Fixture helpers panic on purpose: a missing or broken fixture is a failing test.
 #![allow(clippy::unwrap_used)]
 
-use lambda_connect::alert::AlertInput;
-use lambda_connect::mapping::Mapping;
-use lambda_connect::roster::Roster;
+use domain::alert::AlertInput;
+use domain::mapping::Mapping;
+use domain::roster::Roster;
 use lambda_connect_tests::{sample, workspace_root};
 use notify_slack::SnsEvent;
 use notify_slack::alarm::AlarmNotification;

@@ -7,14 +7,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use adapters::slack::{Notify, SlackError, SlackMessage, SlackNotifier, SlackSettings};
 use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
 use base64::Engine;
 use chrono::Utc;
+use domain::store::MemoryStore;
 use forward_call::signature::AuthTokens;
 use forward_call::{ForwardCallConfig, handle as forward};
 use hmac::{Hmac, Mac};
-use lambda_connect::slack::{Notify, SlackError, SlackMessage, SlackNotifier, SlackSettings};
-use lambda_connect::store::MemoryStore;
 use lambda_connect_tests::sample;
 use lambda_connect_tests::slack_server::{Reply, SlackServer, WEBHOOK_SECRET};
 use lambda_connect_tests::ssm_server::SsmServer;

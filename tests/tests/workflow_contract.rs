@@ -12,12 +12,12 @@
 use std::collections::BTreeSet;
 
 use chrono::{TimeZone, Utc};
-use lambda_connect::alert::AlertInput;
-use lambda_connect::config::RosterConfig;
-use lambda_connect::decision::decide;
-use lambda_connect::errors::{EXECUTION_ALREADY_EXISTS, LAMBDA_SERVICE_ERRORS, STATES_ERRORS, function_errors};
-use lambda_connect::payload::{CallRecord, CallStatus};
-use lambda_connect::store::{ObjectStore, StoreError};
+use domain::alert::AlertInput;
+use domain::config::RosterConfig;
+use domain::decision::decide;
+use domain::errors::{EXECUTION_ALREADY_EXISTS, LAMBDA_SERVICE_ERRORS, STATES_ERRORS, function_errors};
+use domain::payload::{CallRecord, CallStatus};
+use domain::store::{ObjectStore, StoreError};
 use serde_json::{Value, json};
 
 fn definition() -> Value {
@@ -177,7 +177,7 @@ async fn every_path_the_escalation_states_read_exists_even_without_a_roster() {
     let config = RosterConfig::from_env(&env).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
     let input = AlertInput::parse(&json!({"message": "disk full"}));
-    let planned = lambda_connect::resolve::resolve(&EmptyStore, &config, input, "exec-1".into(), now).await.unwrap();
+    let planned = domain::resolve::resolve(&EmptyStore, &config, input, "exec-1".into(), now).await.unwrap();
     assert!(planned.roster.is_none(), "the case that broke Done: no roster read");
 
     let mut ringing = planned.clone();

@@ -4,9 +4,9 @@
 //! what names the run or the store differs: the id, the start time, and the files' location
 //! (a path for the CLI, s3://bucket/key for the Lambda), which is normalised away.
 
+use adapters::s3::S3Store;
 use chrono::{DateTime, Utc};
-use lambda_connect::aws::S3Store;
-use lambda_connect::config::RosterConfig;
+use domain::config::RosterConfig;
 use lambda_connect_tests::s3_server::S3Server;
 use resolve_roster::{Deps, handle};
 use serde_json::{Value, json};

@@ -6,10 +6,10 @@
 //! or in progress, no answer, busy, or failed with Connect's reason. Calls already final, or
 //! never placed, are returned unchanged.
 
-use lambda_connect::calls::{Clock, ConnectError, ContactReader, call_state};
-use lambda_connect::config::AckRule;
-use lambda_connect::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
-use lambda_connect::payload::{CallRecord, CallStatus, CheckCallsRequest};
+use domain::calls::{Clock, ConnectError, ContactReader, call_state};
+use domain::config::AckRule;
+use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
+use domain::payload::{CallRecord, CallStatus, CheckCallsRequest};
 use lambda_runtime::Diagnostic;
 use tracing::{info, warn};
 

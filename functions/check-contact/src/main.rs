@@ -1,7 +1,7 @@
+use adapters::connect::{AwsConnect, connect_client};
 use check_contact::{Deps, handle};
-use lambda_connect::calls::SystemClock;
-use lambda_connect::config::{AckRule, ProcessEnv, instance_id};
-use lambda_connect::connect_aws::{AwsConnect, connect_client};
+use domain::calls::SystemClock;
+use domain::config::{AckRule, ProcessEnv, instance_id};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     if ack.is_legacy() {
         tracing::warn!(attribute = %ack.attribute, "legacy acknowledgement: an answer counts, voicemail too");
     }
-    let client = connect_client(&lambda_connect::aws::sdk_config().await);
+    let client = connect_client(&adapters::sdk_config().await);
     let deps = Deps { connect: AwsConnect::new(client, instance), ack, clock: SystemClock };
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| handle(&deps, event.payload))).await
 }

@@ -19,8 +19,8 @@
 
 use std::collections::BTreeMap;
 
-use lambda_connect::phone::PhoneNumber;
-use lambda_connect::problem::Problem;
+use domain::phone::PhoneNumber;
+use domain::problem::Problem;
 use serde_json::{Map, Value};
 
 /// Spoken when nobody can be reached, as the original's TwiML did.

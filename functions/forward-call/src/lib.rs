@@ -14,19 +14,19 @@ pub mod twiml;
 
 use std::time::Duration;
 
+use adapters::slack::{Notify, SlackMessage, SlackNotifier, SlackSettings, escape};
+use adapters::ssm::{SecretError, read_secure_parameter};
 use aws_lambda_events::event::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use lambda_connect::aws::{SecretError, read_secure_parameter};
-use lambda_connect::config::{ConfigError, Env};
-use lambda_connect::phone::{PhoneNumber, mask};
-use lambda_connect::plan::{RepeatSettings, local_date, plan_attempts};
-use lambda_connect::problem::{Problem, Severity};
-use lambda_connect::roster::Roster;
-use lambda_connect::slack::{Notify, SlackMessage, SlackNotifier, SlackSettings, escape};
-use lambda_connect::store::{ObjectStore, StoreError};
+use domain::config::{ConfigError, Env};
+use domain::phone::{PhoneNumber, mask};
+use domain::plan::{RepeatSettings, local_date, plan_attempts};
+use domain::problem::{Problem, Severity};
+use domain::roster::Roster;
+use domain::store::{ObjectStore, StoreError};
 use tracing::{error, info, warn};
 
 use crate::forwarding::{Destinations, Entry, ForwardingTable, MAX_NUMBERS, Speech, entry_location};
@@ -78,7 +78,7 @@ impl ForwardCallConfig {
                 reason: "expected the URL exactly as entered in Twilio, starting with https://".into(),
             });
         }
-        let time_zone = lambda_connect::config::time_zone(env)?;
+        let time_zone = domain::config::time_zone(env)?;
         Ok(Self {
             bucket,
             forwarding_key: var(env, "FORWARDING_JSON_FILE").unwrap_or_else(|| DEFAULT_FORWARDING_KEY.to_owned()),
@@ -553,12 +553,12 @@ pub enum InitError {
     Token(String, signature::EmptyToken),
 }
 
-impl Deps<lambda_connect::aws::S3Store, Option<Slack>> {
+impl Deps<adapters::s3::S3Store, Option<Slack>> {
     /// Builds the clients and reads the secrets, once, at init. The auth token is required
     /// (without it no request can be trusted); Slack is optional, and a webhook URL that
     /// cannot be read only turns Slack off, with an error in the log.
-    pub async fn init(aws: &aws_config::SdkConfig, config: ForwardCallConfig) -> Result<Self, InitError> {
-        let ssm = aws_sdk_ssm::Client::new(aws);
+    pub async fn init(aws: &adapters::SdkConfig, config: ForwardCallConfig) -> Result<Self, InitError> {
+        let ssm = adapters::ssm::ssm_client(aws);
         let raw = read_secure_parameter(&ssm, &config.auth_token_parameter).await?;
         let tokens =
             AuthTokens::parse(&raw).map_err(|err| InitError::Token(config.auth_token_parameter.clone(), err))?;
@@ -579,7 +579,7 @@ impl Deps<lambda_connect::aws::S3Store, Option<Slack>> {
                 }
             }
         };
-        let store = lambda_connect::aws::S3Store::new(lambda_connect::aws::s3_client(aws), config.bucket.clone());
+        let store = adapters::s3::S3Store::new(adapters::s3::s3_client(aws), config.bucket.clone());
         Ok(Self { store, notifier, tokens, config, slack_budget: SLACK_BUDGET })
     }
 }

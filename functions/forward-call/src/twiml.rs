@@ -8,7 +8,7 @@
 //! ends, including one that was answered. `<Dial action>` instead brings Twilio back with
 //! `DialCallStatus`, and only a call nobody answered gets the apology.
 
-use lambda_connect::phone::PhoneNumber;
+use domain::phone::PhoneNumber;
 
 use crate::forwarding::Speech;
 

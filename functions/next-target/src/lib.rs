@@ -1,6 +1,6 @@
 //! next-target: decides what the escalation does next, and hangs up what is no longer needed.
 //!
-//! The decision is [`lambda_connect::decision::decide`], a pure function of the state and the
+//! The decision is [`domain::decision::decide`], a pure function of the state and the
 //! time. When the attempt is over (someone acknowledged, everyone ended without the key, or
 //! the interval passed), the calls of that attempt that are still ringing are stopped
 //! (StopContact), so nobody answers a call that no longer means anything. A contact that has
@@ -8,10 +8,10 @@
 
 use std::convert::Infallible;
 
-use lambda_connect::calls::{Clock, ConnectError, ContactStopper};
-use lambda_connect::decision::decide;
-use lambda_connect::payload::{Action, CallStatus, EscalationState};
-use lambda_connect::problem::Problem;
+use domain::calls::{Clock, ConnectError, ContactStopper};
+use domain::decision::decide;
+use domain::payload::{Action, CallStatus, EscalationState};
+use domain::problem::Problem;
 use tracing::{info, warn};
 
 /// What the handler needs, built once at init.

@@ -7,9 +7,9 @@
 //! Every field is read leniently: a notification is recognised by its name and new state, and
 //! whatever else is missing or of another shape is left out of the post.
 
+use adapters::slack::{SlackMessage, escape};
 use chrono::{DateTime, Utc};
-use lambda_connect::calls::scrub_numbers;
-use lambda_connect::slack::{SlackMessage, escape};
+use domain::calls::scrub_numbers;
 use serde_json::Value;
 
 /// The longest reason, description or rule shown: a reason can list many data points.

@@ -18,14 +18,14 @@ pub mod alarm;
 
 use std::time::Duration;
 
-use lambda_connect::aws::{SecretError, read_secure_parameter};
-use lambda_connect::calls::scrub_numbers;
-use lambda_connect::config::{ConfigError, Env};
-use lambda_connect::payload::{CallStatus, Outcome, OutcomeStatus};
-use lambda_connect::phone::mask;
-use lambda_connect::problem::Problem;
-use lambda_connect::report::{FailureReport, StepFailure};
-use lambda_connect::slack::{Notify, SlackError, SlackMessage, SlackNotifier, SlackSettings, escape, human_duration};
+use adapters::slack::{Notify, SlackError, SlackMessage, SlackNotifier, SlackSettings, escape, human_duration};
+use adapters::ssm::{SecretError, read_secure_parameter};
+use domain::calls::scrub_numbers;
+use domain::config::{ConfigError, Env};
+use domain::payload::{CallStatus, Outcome, OutcomeStatus};
+use domain::phone::mask;
+use domain::problem::Problem;
+use domain::report::{FailureReport, StepFailure};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -305,8 +305,8 @@ pub enum InitError {
 
 impl Deps<Slack> {
     /// Reads the webhook URL once, at init.
-    pub async fn init(aws: &aws_config::SdkConfig, parameter: &str) -> Result<Self, InitError> {
-        let url = read_secure_parameter(&aws_sdk_ssm::Client::new(aws), parameter).await?;
+    pub async fn init(aws: &adapters::SdkConfig, parameter: &str) -> Result<Self, InitError> {
+        let url = read_secure_parameter(&adapters::ssm::ssm_client(aws), parameter).await?;
         let pause: fn(Duration) -> tokio::time::Sleep = tokio::time::sleep;
         let notifier = SlackNotifier::new(&url, SlackSettings::BACKGROUND, pause)
             .map_err(|source| InitError::Slack { parameter: parameter.to_owned(), source })?;
@@ -318,7 +318,7 @@ impl Deps<Slack> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use lambda_connect::problem::Problem;
+    use domain::problem::Problem;
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -436,14 +436,14 @@ mod tests {
 
     #[test]
     fn the_report_place_call_writes_is_posted_with_masked_numbers_only() {
-        use lambda_connect::payload::CallRecord;
-        use lambda_connect::report::FailedRun;
+        use domain::payload::CallRecord;
+        use domain::report::FailedRun;
         let run = FailedRun::read(&serde_json::json!({
             "input": {"subject": "Line +815012340001 down", "message": "m"},
             "failure": {"Error": "ConnectError", "Cause": "destination +819012345678 is not allowed"}
         }));
         let call = CallRecord {
-            phone_number: lambda_connect::phone::PhoneNumber::parse("+819099990000").unwrap(),
+            phone_number: domain::phone::PhoneNumber::parse("+819099990000").unwrap(),
             attempt: 0,
             contact_id: Some("c".into()),
             status: CallStatus::Placed,

@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use lambda_connect::config::ProcessEnv;
+use domain::config::ProcessEnv;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use notify_slack::{Deps, SnsEvent, handle, webhook_parameter};
 
@@ -10,7 +10,7 @@ use notify_slack::{Deps, SnsEvent, handle, webhook_parameter};
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let parameter = webhook_parameter(&ProcessEnv)?;
-    let deps = Deps::init(&lambda_connect::aws::sdk_config().await, &parameter).await?;
+    let deps = Deps::init(&adapters::sdk_config().await, &parameter).await?;
     run(service_fn(|event: LambdaEvent<SnsEvent>| async { Ok::<_, Infallible>(handle(&deps, event.payload).await) }))
         .await
 }

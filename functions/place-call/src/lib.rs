@@ -13,16 +13,16 @@
 
 use std::collections::BTreeMap;
 
-use lambda_connect::calls::{
+use domain::calls::{
     ATTRIBUTE_ATTEMPT, ATTRIBUTE_ESCALATION, ATTRIBUTE_MESSAGE, CallStarter, Clock, ConnectError, OutboundCall,
     client_token,
 };
-use lambda_connect::config::ConnectConfig;
-use lambda_connect::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
-use lambda_connect::ledger::{CallLedger, LedgerEntry};
-use lambda_connect::payload::{CallRecord, CallStatus, PlaceCallRequest};
-use lambda_connect::phone::PhoneNumber;
-use lambda_connect::report::{FailSafeCall, FailedRun, FailureReport};
+use domain::config::ConnectConfig;
+use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
+use domain::ledger::{CallLedger, LedgerEntry};
+use domain::payload::{CallRecord, CallStatus, PlaceCallRequest};
+use domain::phone::PhoneNumber;
+use domain::report::{FailSafeCall, FailedRun, FailureReport};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 use tracing::{info, warn};
@@ -174,7 +174,7 @@ async fn place<C: CallStarter, L: CallLedger, K: Clock>(
 mod tests {
     use super::*;
     use chrono::{DateTime, TimeZone, Utc};
-    use lambda_connect::ledger::LedgerError;
+    use domain::ledger::LedgerError;
     use std::sync::Mutex;
 
     struct FixedClock;

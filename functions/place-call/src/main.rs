@@ -1,7 +1,7 @@
-use lambda_connect::calls::SystemClock;
-use lambda_connect::config::{ConnectConfig, ProcessEnv, fallback_number};
-use lambda_connect::connect_aws::{AwsConnect, connect_client};
-use lambda_connect::ledger_aws::{DynamoLedger, dynamodb_client};
+use adapters::connect::{AwsConnect, connect_client};
+use adapters::ledger::{DynamoLedger, dynamodb_client};
+use domain::calls::SystemClock;
+use domain::config::{ConnectConfig, ProcessEnv, fallback_number};
 use lambda_runtime::{LambdaEvent, service_fn};
 use place_call::{Deps, handle};
 
@@ -10,8 +10,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = ConnectConfig::from_env(&ProcessEnv)?;
     let fallback = fallback_number(&ProcessEnv)?;
-    let sdk_config = lambda_connect::aws::sdk_config().await;
-    let ledger = lambda_connect::config::call_ledger_table(&ProcessEnv)
+    let sdk_config = adapters::sdk_config().await;
+    let ledger = domain::config::call_ledger_table(&ProcessEnv)
         .map(|table| DynamoLedger::new(dynamodb_client(&sdk_config), table));
     if ledger.is_none() {
         tracing::warn!("CALL_LEDGER_TABLE is not set: a retried call may ring again once its first contact ended");

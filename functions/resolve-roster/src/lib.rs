@@ -5,12 +5,12 @@
 //! only a transient S3 failure is an error, for the workflow to retry.
 
 use chrono::{DateTime, Utc};
-use lambda_connect::alert::AlertInput;
-use lambda_connect::config::RosterConfig;
-use lambda_connect::payload::EscalationState;
-use lambda_connect::problem::Severity;
-use lambda_connect::resolve::{ResolveError, resolve};
-use lambda_connect::store::ObjectStore;
+use domain::alert::AlertInput;
+use domain::config::RosterConfig;
+use domain::payload::EscalationState;
+use domain::problem::Severity;
+use domain::resolve::{ResolveError, resolve};
+use domain::store::ObjectStore;
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -93,10 +93,10 @@ fn derived_id(input: &Value, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use lambda_connect::config::Timing;
-    use lambda_connect::phone::PhoneNumber;
-    use lambda_connect::plan::RepeatSettings;
-    use lambda_connect::store::MemoryStore;
+    use domain::config::Timing;
+    use domain::phone::PhoneNumber;
+    use domain::plan::RepeatSettings;
+    use domain::store::MemoryStore;
     use serde_json::json;
 
     fn deps(store: MemoryStore) -> Deps<MemoryStore> {
@@ -144,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn transient_store_errors_surface_with_a_retryable_error_type() {
-        let store = MemoryStore::failing(lambda_connect::store::StoreError::Transient {
+        let store = MemoryStore::failing(domain::store::StoreError::Transient {
             location: "s3://b/phoneNumber.json".into(),
             message: "SlowDown".into(),
         });

@@ -1,7 +1,8 @@
 //! Lambda entry point: wires config, the S3 client and the handler; no logic here.
 
-use lambda_connect::aws::{S3Store, s3_client, sdk_config};
-use lambda_connect::config::{ProcessEnv, RosterConfig};
+use adapters::s3::{S3Store, s3_client};
+use adapters::sdk_config;
+use domain::config::{ProcessEnv, RosterConfig};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use resolve_roster::{Deps, handle};
 use serde_json::Value;

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use chrono::{DateTime, Utc};
+use domain::ledger::{CallLedger, LedgerEntry, LedgerError, RETENTION};
 
-use crate::ledger::{CallLedger, LedgerEntry, LedgerError, RETENTION};
+use crate::sdk::{classify, operation_timeout};
 
 /// A ledger request that takes longer is given up (and the call placed without it), so
 /// place-call always answers well inside its Lambda timeout.
@@ -19,8 +19,7 @@ pub const LEDGER_OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
 /// A DynamoDB client for `config` with [`LEDGER_OPERATION_TIMEOUT`]. `AWS_ENDPOINT_URL_DYNAMODB`
 /// (read by the SDK) points it at a local server.
 pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-    let timeouts =
-        aws_smithy_types::timeout::TimeoutConfig::builder().operation_timeout(LEDGER_OPERATION_TIMEOUT).build();
+    let timeouts = operation_timeout(LEDGER_OPERATION_TIMEOUT);
     let config = aws_sdk_dynamodb::config::Builder::from(config).timeout_config(timeouts).build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
@@ -50,8 +49,11 @@ fn expires_at(now: DateTime<Utc>) -> AttributeValue {
     AttributeValue::N((now + RETENTION).timestamp().to_string())
 }
 
-fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> LedgerError {
-    LedgerError { message: DisplayErrorContext(err).to_string() }
+fn unavailable<E>(err: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> LedgerError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    LedgerError { message: classify(err).describe() }
 }
 
 impl CallLedger for DynamoLedger {

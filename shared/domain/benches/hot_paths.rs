@@ -6,12 +6,12 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use lambda_connect::alert::{Alert, AlertInput};
-use lambda_connect::mapping::Mapping;
-use lambda_connect::message::spoken_message;
-use lambda_connect::phone::PhoneNumber;
-use lambda_connect::plan::{RepeatSettings, local_date, plan_attempts};
-use lambda_connect::roster::Roster;
+use lambda_connect_domain::alert::{Alert, AlertInput};
+use lambda_connect_domain::mapping::Mapping;
+use lambda_connect_domain::message::spoken_message;
+use lambda_connect_domain::phone::PhoneNumber;
+use lambda_connect_domain::plan::{RepeatSettings, local_date, plan_attempts};
+use lambda_connect_domain::roster::Roster;
 
 /// Runs `f` for about `budget` and prints the mean time per call.
 fn bench<T>(name: &str, budget: Duration, mut f: impl FnMut() -> T) {

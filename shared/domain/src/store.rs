@@ -1,7 +1,7 @@
 //! Reading files (rosters, mappings, forwarding tables) from an object store.
 //!
 //! The trait keeps the domain and the handlers free of SDK types: the S3 adapter is in
-//! [`crate::aws`], tests use real S3-protocol servers or in-memory maps.
+//! `adapters::s3`, tests use real S3-protocol servers or in-memory maps.
 
 use std::future::Future;
 

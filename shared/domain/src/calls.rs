@@ -3,7 +3,7 @@
 //! workflow retries on, the idempotency token that keeps a retried step from ringing a person
 //! twice, and the reading of a contact's state as one [`CallStatus`].
 //!
-//! Nothing here knows the SDK: the adapter is [`crate::connect_aws`], and tests run the same
+//! Nothing here knows the SDK: the adapter is `adapters::connect`, and tests run the same
 //! handlers against a wire-level Connect simulator.
 
 use std::collections::BTreeMap;

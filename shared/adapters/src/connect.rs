@@ -4,11 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use chrono::{DateTime, Utc};
+use domain::calls::{CallStarter, ConnectError, ContactReader, ContactSnapshot, ContactStopper, OutboundCall};
 
-use crate::calls::{CallStarter, ConnectError, ContactReader, ContactSnapshot, ContactStopper, OutboundCall};
+use crate::sdk::{SdkFailure, classify, operation_timeout};
 
 /// A Connect request (with the SDK's own retries) that takes longer is given up as
 /// [`ConnectError::Unavailable`], so a function always answers well inside its 30 s Lambda
@@ -18,8 +17,7 @@ pub const CONNECT_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::
 /// A Connect client for `config` with [`CONNECT_OPERATION_TIMEOUT`]. `AWS_ENDPOINT_URL_CONNECT`
 /// (read by the SDK) points it at a local simulator.
 pub fn connect_client(config: &aws_config::SdkConfig) -> aws_sdk_connect::Client {
-    let timeouts =
-        aws_smithy_types::timeout::TimeoutConfig::builder().operation_timeout(CONNECT_OPERATION_TIMEOUT).build();
+    let timeouts = operation_timeout(CONNECT_OPERATION_TIMEOUT);
     aws_sdk_connect::Client::from_conf(aws_sdk_connect::config::Builder::from(config).timeout_config(timeouts).build())
 }
 
@@ -50,7 +48,7 @@ impl CallStarter for AwsConnect {
             .set_attributes(Some(attributes))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|err| connect_error(classify(&err)))?;
         output.contact_id().map(str::to_owned).ok_or_else(|| ConnectError::Failed {
             code: "MissingContactId".to_owned(),
             message: "StartOutboundVoiceContact answered without a ContactId".to_owned(),
@@ -67,7 +65,7 @@ impl ContactReader for AwsConnect {
             .contact_id(contact_id)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|err| connect_error(classify(&err)))?;
         let contact = output.contact().ok_or_else(|| ConnectError::Failed {
             code: "MissingContact".to_owned(),
             message: "DescribeContact answered without a Contact".to_owned(),
@@ -88,7 +86,7 @@ impl ContactReader for AwsConnect {
             .initial_contact_id(contact_id)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|err| connect_error(classify(&err)))?;
         Ok(output.attributes().map(|map| map.clone().into_iter().collect()).unwrap_or_default())
     }
 }
@@ -101,7 +99,7 @@ impl ContactStopper for AwsConnect {
             .contact_id(contact_id)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|err| connect_error(classify(&err)))?;
         Ok(())
     }
 }
@@ -110,31 +108,10 @@ fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(time.secs(), time.subsec_nanos())
 }
 
-fn classify<E, R>(err: SdkError<E, R>) -> ConnectError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + HttpStatus,
-{
-    match &err {
-        SdkError::ServiceError(service) => {
-            let inner = service.err();
-            let code = inner.code().unwrap_or("Unknown");
-            ConnectError::from_service(code, inner.message().unwrap_or(code), service.raw().status())
-        }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            ConnectError::Unavailable { message: DisplayErrorContext(&err).to_string() }
-        }
-        _ => ConnectError::Failed { code: "RequestNotSent".to_owned(), message: DisplayErrorContext(&err).to_string() },
-    }
-}
-
-/// The HTTP status of a raw response, so [`classify`] can tell a 429 or 5xx it has no code for.
-trait HttpStatus {
-    fn status(&self) -> u16;
-}
-
-impl HttpStatus for aws_sdk_connect::config::http::HttpResponse {
-    fn status(&self) -> u16 {
-        self.status().as_u16()
+fn connect_error(failure: SdkFailure) -> ConnectError {
+    match failure {
+        SdkFailure::Service { code, message, status } => ConnectError::from_service(&code, &message, status),
+        SdkFailure::Unreachable { message } => ConnectError::Unavailable { message },
+        SdkFailure::NotSent { message } => ConnectError::Failed { code: "RequestNotSent".to_owned(), message },
     }
 }

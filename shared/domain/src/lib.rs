@@ -1,0 +1,42 @@
+//! The lambda-connect domain: everything that decides who is phoned, when and with what
+//! words, and the contract with the state machine. No SDK, no I/O of its own.
+//!
+//! # Layer
+//!
+//! This is the innermost layer. It may depend on serde, chrono and other plain-data crates,
+//! never on an AWS SDK, an HTTP client or a runtime: the compiler keeps it that way, because
+//! the crate's manifest lists none of them. Reading a file or placing a call goes through a
+//! port (a trait such as [`store::ObjectStore`], [`calls::CallStarter`], [`ledger::CallLedger`])
+//! that the adapters crate (`shared/adapters`) carries out over AWS and the tests carry out
+//! over real-protocol servers. The `oncall` CLI depends on this crate alone.
+//!
+//! # Layout
+//!
+//! - The files people edit: [`roster`] (duty groups by date), [`mapping`] (a project per SNS
+//!   topic) and [`problem`] (what is wrong with them, located).
+//! - The escalation rules: [`plan`] (attempts from a roster), [`config`] (settings and their
+//!   bounds), [`resolve`] (alert + files → an escalation), [`calls`] (placing and reading
+//!   calls), [`decision`] (what the workflow does next), [`ledger`] (one call per token).
+//! - The words: [`alert`] (what arrived), [`message`] (what is spoken), [`phone`] (numbers,
+//!   masked whenever they are shown).
+//! - The contract with the state machine: [`payload`] (each step's input and output),
+//!   [`errors`] (the error names its Retry and Catch rules match), [`report`] (the failure
+//!   report the fail-safe path publishes).
+//! - [`store`]: the object-store port, and the folder and in-memory stores.
+
+pub mod alert;
+pub mod calls;
+pub mod config;
+pub mod decision;
+pub mod errors;
+pub mod ledger;
+pub mod mapping;
+pub mod message;
+pub mod payload;
+pub mod phone;
+pub mod plan;
+pub mod problem;
+pub mod report;
+pub mod resolve;
+pub mod roster;
+pub mod store;
