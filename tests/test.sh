@@ -11,6 +11,15 @@ step() { printf '\n==> %s  [%ds]\n' "$*" "$SECONDS" >&2; }
 step "rustfmt"
 cargo fmt --all -- --check
 
+step "unused dependencies (cargo-machete)"
+# Every manifest lists only what its crate uses. cargo-machete reads the sources, so it runs
+# before the build; it is installed once per machine into the cache next to the target dir.
+machete_root="$HOME/.cache/lambda-connect/tools"
+if [ ! -x "$machete_root/bin/cargo-machete" ]; then
+  cargo install --quiet --locked cargo-machete --version 0.9.2 --root "$machete_root"
+fi
+"$machete_root/bin/cargo-machete"
+
 step "install and build (tests/local/setup.sh: moto, Node and the engine, tests/build.sh)"
 tests/local/setup.sh
 

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate, Utc};
+use domain::escalation::plan::local_date;
 use domain::phone::PhoneNumber;
-use domain::plan::local_date;
 use domain::problem::has_errors;
-use domain::roster::Roster;
+use domain::roster::{Roster, day_range, day_runs};
 
 use crate::Status;
 use crate::args::CalendarArgs;
@@ -75,7 +75,8 @@ fn render(
     show_numbers: bool,
 ) -> String {
     let days = days_of(first);
-    let on_duty: Vec<Option<usize>> = days.iter().map(|day| roster.and_then(|r| r.group_for_day(day.day()))).collect();
+    let on_duty: Vec<Option<usize>> =
+        days.iter().map(|day| roster.and_then(|r| r.duty_group_on(*day)).map(|(i, _)| i)).collect();
     let label = |group: Option<usize>| group.map_or_else(|| NOBODY.to_owned(), |i| format!("g{}", i + 1));
 
     let mut out = String::new();
@@ -130,22 +131,10 @@ fn render(
             out,
             "nobody on duty on {} {}: the fallback number is rung",
             first.format("%B"),
-            runs(&uncovered).join(", ")
+            day_runs(&uncovered).into_iter().map(|(from, to)| day_range(from, to)).collect::<Vec<_>>().join(", ")
         );
     }
     out
-}
-
-/// `1-3, 7` for sorted days.
-fn runs(days: &[u32]) -> Vec<String> {
-    let mut spans: Vec<(u32, u32)> = Vec::new();
-    for &day in days {
-        match spans.last_mut() {
-            Some((_, to)) if *to + 1 == day => *to = day,
-            _ => spans.push((day, day)),
-        }
-    }
-    spans.into_iter().map(|(from, to)| if from == to { from.to_string() } else { format!("{from}-{to}") }).collect()
 }
 
 #[cfg(test)]

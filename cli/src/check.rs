@@ -7,14 +7,17 @@
 //! same way in production. An alert event (a sample execution input) is recognised too and
 //! read as resolve-roster reads it. A few extra warnings only make sense before an upload:
 //! a project left in dry-run mode, and a message with characters the flow cannot speak.
+//! Their locations are the ones the reader kept while parsing, spelt as the file spells
+//! them: the JSON is never read twice.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use domain::alert::AlertInput;
-use domain::mapping::{Mapping, MappingEntry};
+use domain::mapping::{DRY_RUN, MESSAGE, Mapping, MappingEntry, PHONE_NUMBER_JSON_FILE};
 use domain::message::speakable;
 use domain::problem::Problem;
+use domain::reader::Field;
 use domain::roster::Roster;
 use serde_json::Value;
 
@@ -102,21 +105,24 @@ impl Checker {
         let report = Mapping::parse(&source, bytes);
         self.problems.extend(report.problems);
         let Some(mapping) = report.mapping else { return };
-        let raw: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
         let folder = path.parent().unwrap_or(Path::new(""));
         for entry in &mapping.entries {
-            let index = entry_index(&raw, &entry.sns_topic_name);
-            self.entry_warnings(&source, &raw, index, entry);
-            self.referenced_roster(&source, &raw, index, folder, entry);
+            self.entry_warnings(&source, entry);
+            self.referenced_roster(&source, folder, entry);
         }
     }
 
-    fn entry_warnings(&mut self, source: &str, raw: &Value, index: Option<usize>, entry: &MappingEntry) {
+    /// Where a field of an entry is, as the file spells it (the reader kept it).
+    fn at(entry: &MappingEntry, field: Field) -> Option<String> {
+        entry.location.field(field).location()
+    }
+
+    fn entry_warnings(&mut self, source: &str, entry: &MappingEntry) {
         let topic = &entry.sns_topic_name;
         if entry.dry_run {
             self.problems.push(Problem::warning(
                 source,
-                Some(field(raw, index, "dryRun", "dry_run")),
+                Self::at(entry, DRY_RUN),
                 format!("every alert of topic {topic} is a dry run: nobody is rung until dryRun is removed"),
             ));
         }
@@ -125,21 +131,14 @@ impl Checker {
             if spoken != message.split_whitespace().collect::<Vec<_>>().join(" ") {
                 self.problems.push(Problem::warning(
                     source,
-                    Some(field(raw, index, "message", "message")),
+                    Self::at(entry, MESSAGE),
                     format!("has characters the call cannot speak, or is too long; it is spoken as {spoken:?}"),
                 ));
             }
         }
     }
 
-    fn referenced_roster(
-        &mut self,
-        source: &str,
-        raw: &Value,
-        index: Option<usize>,
-        folder: &Path,
-        entry: &MappingEntry,
-    ) {
+    fn referenced_roster(&mut self, source: &str, folder: &Path, entry: &MappingEntry) {
         let file = &entry.phone_number_json_file;
         let path = folder.join(file);
         if !self.first_visit(&path) {
@@ -154,7 +153,7 @@ impl Checker {
                 };
                 self.problems.push(Problem::error(
                     source,
-                    Some(field(raw, index, "phoneNumberJsonFile", "phone_number_json_file")),
+                    Self::at(entry, PHONE_NUMBER_JSON_FILE),
                     format!(
                         "the roster {file} {why}; alerts of topic {} would ring only the fallback number",
                         entry.sns_topic_name
@@ -245,27 +244,6 @@ fn named_mapping(path: &Path) -> bool {
     path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.to_ascii_lowercase().contains("mapping"))
 }
 
-/// The position of a topic's (first) entry in the raw mapping, for locations.
-fn entry_index(raw: &Value, topic: &str) -> Option<usize> {
-    raw.as_array()?.iter().position(|item| {
-        ["snsTopicName", "sns_topic_name"]
-            .iter()
-            .any(|key| item.get(key).and_then(Value::as_str).is_some_and(|name| name.trim() == topic))
-    })
-}
-
-/// `[i].field`, spelt as the file spells it.
-fn field(raw: &Value, index: Option<usize>, camel: &str, snake: &str) -> String {
-    let Some(i) = index else { return camel.to_owned() };
-    let item = raw.get(i);
-    let name = if item.and_then(|item| item.get(camel)).is_none() && item.and_then(|item| item.get(snake)).is_some() {
-        snake
-    } else {
-        camel
-    };
-    format!("[{i}].{name}")
-}
-
 fn folder_label(folder: &Path) -> String {
     if folder.as_os_str().is_empty() { "the current folder".to_owned() } else { folder.display().to_string() }
 }
@@ -277,7 +255,6 @@ fn plural(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn a_mapping_is_recognised_by_its_keys_whatever_its_name() {
@@ -315,10 +292,14 @@ mod tests {
 
     #[test]
     fn locations_follow_the_files_spelling() {
-        let raw = json!([{"snsTopicName": "a"}, {"sns_topic_name": " b ", "dry_run": true}]);
-        assert_eq!(entry_index(&raw, "b"), Some(1));
-        assert_eq!(field(&raw, Some(1), "dryRun", "dry_run"), "[1].dry_run");
-        assert_eq!(field(&raw, Some(0), "dryRun", "dry_run"), "[0].dryRun");
-        assert_eq!(field(&raw, None, "dryRun", "dry_run"), "dryRun");
+        let bytes = br#"[{"snsTopicName": "a", "phoneNumberJsonFile": "a.json", "message": "<b>"},
+                         {"sns_topic_name": " b ", "phone_number_json_file": "b.json", "dry_run": true}]"#;
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("mapping.json");
+        std::fs::write(&path, bytes).unwrap();
+        let mut checker = Checker::default();
+        checker.file(&path);
+        let locations: Vec<&str> = checker.problems.iter().filter_map(|p| p.location.as_deref()).collect();
+        assert_eq!(locations, ["[0].message", "[0].phoneNumberJsonFile", "[1].dry_run", "[1].phone_number_json_file"]);
     }
 }

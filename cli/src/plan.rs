@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use domain::alert::AlertInput;
 use domain::mapping::topic_name_from_arn;
 use domain::payload::EscalationState;
@@ -130,10 +129,9 @@ fn json(state: &EscalationState) -> anyhow::Result<String> {
 
 fn render(state: &EscalationState, at: Option<DateTime<Utc>>, show_numbers: bool) -> String {
     let mut out = String::new();
-    let when = match (at, state.time_zone.parse::<Tz>()) {
-        (Some(at), Ok(zone)) => format!("at {}", at.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S %:z")),
-        (Some(at), Err(_)) => format!("at {}", at.to_rfc3339()),
-        (None, _) => "now".to_owned(),
+    let when = match at {
+        Some(at) => format!("at {}", at.with_timezone(&state.time_zone).format("%Y-%m-%d %H:%M:%S %:z")),
+        None => "now".to_owned(),
     };
     out.push_str(&format!("Escalation for an alert {when}: today is {} in {}\n", state.today, state.time_zone));
     if let Some(topic) = &state.alert.topic_name {

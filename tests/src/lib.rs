@@ -1,5 +1,12 @@
-//! Test harness shared by the integration tests in `tests/tests/`: a real S3-protocol
-//! server, the Amazon Connect simulator, and paths to the project's fixtures.
+//! Test harness shared by the integration tests in `tests/tests/` and the local runner
+//! (`tests/local/`): a real S3-protocol server, the DynamoDB (moto) and SSM stand-ins, a
+//! local Slack, the Amazon Connect simulator, and paths to the project's fixtures.
+//!
+//! # Layer
+//!
+//! The outermost layer: test code only, never a dependency of a function or the CLI (they
+//! name it under `[dev-dependencies]` at most). It may depend on every workspace crate and on
+//! the SDKs, to drive the real adapters against its servers.
 
 pub mod connect_sim;
 pub mod dynamodb_server;

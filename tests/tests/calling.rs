@@ -10,14 +10,15 @@ use adapters::connect::AwsConnect;
 use adapters::ledger::DynamoLedger;
 use chrono::{DateTime, Timelike, Utc};
 use domain::alert::Alert;
-use domain::calls::client_token;
-use domain::config::{AckRule, ConnectConfig, Timing};
+use domain::config::{ConnectConfig, Timing};
+use domain::escalation::ack::{AckRule, DEFAULT_ACK_ATTRIBUTE};
+use domain::escalation::placement::client_token;
+use domain::escalation::plan::PlannedAttempt;
 use domain::ledger::{CallLedger, LedgerEntry};
 use domain::payload::{
     Action, CallRecord, CallStatus, CheckCallsRequest, CurrentAttempt, EscalationState, OutcomeStatus, PlaceCallRequest,
 };
 use domain::phone::PhoneNumber;
-use domain::plan::PlannedAttempt;
 use lambda_connect_tests::connect_sim::{
     Callee, ConnectSim, Fault, Flow, Operation, RunningSim, Script, SimClock, sdk_client,
 };
@@ -178,7 +179,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         message: "projectA: the database is down".into(),
         dry_run: false,
         roster: None,
-        time_zone: "Asia/Tokyo".into(),
+        time_zone: chrono_tz::Tz::Asia__Tokyo,
         today: now.date_naive(),
         current: CurrentAttempt::from_plan(&attempts[0], 10),
         attempts,
@@ -735,7 +736,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
             source_phone_number: number(SOURCE),
         },
         fallback: number(FALLBACK),
-        clock: domain::calls::SystemClock,
+        clock: domain::clock::SystemClock,
     };
     let call = call_of(place_call::handle(&deps, request(Some(ACKS), 0)).await.unwrap());
 
@@ -743,7 +744,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
     let check = check_contact::Deps {
         connect,
         ack: AckRule { attribute: "acknowledged".into() },
-        clock: domain::calls::SystemClock,
+        clock: domain::clock::SystemClock,
     };
     let checked =
         check_contact::handle(&check, CheckCallsRequest { escalation_id: None, calls: vec![call] }).await.unwrap();
@@ -770,6 +771,6 @@ fn the_shipped_contact_flow_speaks_the_attribute_place_call_sets_and_sets_the_on
         .as_array()
         .unwrap()
         .iter()
-        .any(|action| action["Parameters"]["Attributes"][domain::config::DEFAULT_ACK_ATTRIBUTE] == "true");
-    assert!(sets_ack, "the flow must set {}=true", domain::config::DEFAULT_ACK_ATTRIBUTE);
+        .any(|action| action["Parameters"]["Attributes"][DEFAULT_ACK_ATTRIBUTE] == "true");
+    assert!(sets_ack, "the flow must set {}=true", DEFAULT_ACK_ATTRIBUTE);
 }

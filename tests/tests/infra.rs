@@ -5,7 +5,7 @@
 //! also catches a misspelt optional field that serde would otherwise skip silently.
 
 use chrono::Duration;
-use domain::decision::decide;
+use domain::escalation::decision::decide;
 use domain::payload::{Action, CallStatus, CheckCallsRequest, EscalationState, PlaceCallRequest};
 use lambda_connect_tests::sample;
 use serde::Serialize;
@@ -46,6 +46,7 @@ fn next_target_sample_ends_the_escalation_and_stops_the_other_call() {
     assert_eq!(statuses, vec![CallStatus::Acknowledged, CallStatus::Ringing]);
     assert_eq!(state.current.phone_numbers, state.attempts[0].phone_numbers);
 
-    let decided = decide(&state, state.started_at + Duration::seconds(30));
-    assert_eq!(decided.decision.map(|decision| decision.action), Some(Action::Acknowledged));
+    let step = decide(&state, state.started_at + Duration::seconds(30));
+    assert_eq!(step.state.decision.map(|decision| decision.action), Some(Action::Acknowledged));
+    assert_eq!(step.stop, [state.calls[1].contact_id.clone().unwrap()], "the call still ringing is stopped");
 }

@@ -9,10 +9,11 @@ use std::path::Path;
 
 use adapters::s3::S3Store;
 use chrono::{DateTime, TimeZone, Utc};
+use domain::clock::FixedClock;
 use domain::config::{RosterConfig, Timing};
+use domain::escalation::plan::RepeatSettings;
 use domain::payload::EscalationState;
 use domain::phone::PhoneNumber;
-use domain::plan::RepeatSettings;
 use lambda_connect_tests::s3_server::S3Server;
 use lambda_connect_tests::{compat_dir, sample};
 use resolve_roster::{Deps, handle};
@@ -58,8 +59,8 @@ async fn server(objects: &[(&str, &Path)]) -> S3Server {
 }
 
 async fn run(server: &S3Server, mapping: Option<&str>, input: Value) -> EscalationState {
-    let deps = Deps { store: S3Store::new(server.client(), BUCKET), config: config(mapping) };
-    handle(&deps, input, now()).await.unwrap()
+    let deps = Deps { store: S3Store::new(server.client(), BUCKET), config: config(mapping), clock: FixedClock(now()) };
+    handle(&deps, input).await.unwrap()
 }
 
 fn attempts(state: &EscalationState) -> Vec<Vec<&str>> {
@@ -101,7 +102,7 @@ async fn lambda_sns_event_uses_the_projects_time_zone() {
     .await;
     let state = run(&server, Some("mapping.json"), event(&sample("resolve-roster.sns.json"))).await;
     assert_eq!(state.escalation_id, "95df01b4-ee98-5cb9-9903-4c221d41eb5e");
-    assert_eq!(state.time_zone, "America/Los_Angeles");
+    assert_eq!(state.time_zone.name(), "America/Los_Angeles");
     assert_eq!(state.today.to_string(), "2026-11-20");
     assert_eq!(attempts(&state), [["+14155550101", "+14155550102"], ["+14155550101", "+14155550102"]]);
     assert_eq!(state.message, "Disk usage on web-1 is 97%.");
@@ -230,8 +231,8 @@ async fn an_unreachable_s3_is_a_retryable_error_for_the_workflow() {
         .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(1))
         .build();
     let store = S3Store::new(aws_sdk_s3::Client::from_conf(sdk_config), BUCKET);
-    let deps = Deps { store, config: config(None) };
-    let err = handle(&deps, json!({}), now()).await.unwrap_err();
+    let deps = Deps { store, config: config(None), clock: FixedClock(now()) };
+    let err = handle(&deps, json!({})).await.unwrap_err();
     let diagnostic = lambda_runtime::Diagnostic::from(err);
     assert_eq!(diagnostic.error_type, "RosterStoreUnavailable");
     assert!(diagnostic.error_message.contains("s3://rosters/phoneNumber.json"), "{}", diagnostic.error_message);
@@ -248,6 +249,52 @@ async fn a_roster_the_role_may_not_read_rings_the_fallback_and_names_the_file() 
     let found = problems(&state);
     assert!(
         found[0].starts_with("error: s3://rosters/phoneNumber.json: ") && found[0].contains("AccessDenied"),
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_mistake_in_a_mapping_entry_never_stops_an_alert_from_ringing_someone() {
+    let server = S3Server::start().await.unwrap();
+    server.create_bucket(BUCKET).await.unwrap();
+    let mapping = r#"[
+      {"snsTopicName": "a-topic", "sns_topic_name": "other-topic", "phoneNumberJsonFile": "r.json"},
+      {"snsTopicName": "b-topic", "phoneNumberJsonFile": "r.json", "timezone": "UTC",
+       "dryRun": true, "dry_run": false}
+    ]"#;
+    server.put(BUCKET, "mapping.json", mapping).await.unwrap();
+    server.put(BUCKET, "r.json", read(&sample("phoneNumber.json"))).await.unwrap();
+
+    // Which topic the first entry is for cannot be told: skipped, so its alerts ring the
+    // fallback number, and the error says why.
+    let state = run(&server, Some("mapping.json"), json!({"topicArn": "arn:aws:sns:r:1:a-topic"})).await;
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    let found = problems(&state);
+    assert!(
+        found[0].starts_with(
+            "error: s3://rosters/mapping.json: [0]: both snsTopicName and sns_topic_name are given, with different \
+             values; keep one; entry skipped"
+        ),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|p| p.contains("topic a-topic is not in the mapping")), "{found:?}");
+
+    // A misspelt key is a warning naming the file, the entry and the key; a conflicting
+    // dry-run flag is an error that leaves the alert ringing the project's roster.
+    let state = run(&server, Some("mapping.json"), json!({"topicArn": "arn:aws:sns:r:1:b-topic"})).await;
+    assert!(!state.dry_run);
+    assert_eq!(state.roster.as_deref(), Some("s3://rosters/r.json"));
+    assert!(attempts(&state).iter().all(|numbers| numbers != &[FALLBACK]), "{:?}", attempts(&state));
+    assert_eq!(state.time_zone.to_string(), "Asia/Tokyo", "the misspelt zone is ignored, not guessed");
+    let found = problems(&state);
+    assert!(
+        found.iter().any(|p| p.starts_with(
+            "warning: s3://rosters/mapping.json: [1].timezone: unknown field, ignored; did you mean timeZone?"
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.starts_with("error: s3://rosters/mapping.json: [1]: both dryRun and dry_run")),
         "{found:?}"
     );
 }

@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use chrono::{TimeZone, Utc};
 use domain::alert::AlertInput;
 use domain::config::RosterConfig;
-use domain::decision::decide;
 use domain::errors::{EXECUTION_ALREADY_EXISTS, LAMBDA_SERVICE_ERRORS, STATES_ERRORS, function_errors};
+use domain::escalation::decision::decide;
 use domain::payload::{CallRecord, CallStatus};
 use domain::store::{ObjectStore, StoreError};
 use serde_json::{Value, json};
@@ -193,7 +193,7 @@ async fn every_path_the_escalation_states_read_exists_even_without_a_roster() {
         detail: None,
         error: None,
     }];
-    let finished = decide(&ringing, now);
+    let finished = decide(&ringing, now).state;
     assert!(finished.outcome.is_some());
 
     let mut after_planning = serde_json::to_value(&planned).unwrap();

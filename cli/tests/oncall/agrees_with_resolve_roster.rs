@@ -6,6 +6,7 @@
 
 use adapters::s3::S3Store;
 use chrono::{DateTime, Utc};
+use domain::clock::FixedClock;
 use domain::config::RosterConfig;
 use lambda_connect_tests::s3_server::S3Server;
 use resolve_roster::{Deps, handle};
@@ -118,8 +119,8 @@ async fn lambda(case: &Case, env: &[(&str, &str)], at: &str) -> Value {
     let config = RosterConfig::from_env(&lookup).unwrap();
     let input = case.topic.map_or_else(|| json!({}), |topic| json!({"topicArn": arn(topic)}));
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&Utc);
-    let deps = Deps { store: S3Store::new(server.client(), BUCKET), config };
-    let state = handle(&deps, input, now).await.unwrap();
+    let deps = Deps { store: S3Store::new(server.client(), BUCKET), config, clock: FixedClock(now) };
+    let state = handle(&deps, input).await.unwrap();
     normalise(serde_json::to_value(state).unwrap(), &format!("s3://{BUCKET}/"))
 }
 

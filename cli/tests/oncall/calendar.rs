@@ -81,7 +81,7 @@ fn an_unusable_roster_puts_nobody_on_any_day() {
     let run = calendar(&["--roster", &join(&dir, "r.json"), "--month", "2027-02"], &[]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains("nobody on duty on February 1-28: the fallback number is rung"), "{run:?}");
-    assert!(run.stdout.contains("[0].startDay: must be a whole number from 1 to 31"), "{run:?}");
+    assert!(run.stdout.contains("[0].startDay: expected a whole number from 1 to 31"), "{run:?}");
 }
 
 #[test]

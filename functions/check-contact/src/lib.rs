@@ -4,11 +4,14 @@
 //! attributes (GetContactAttributes) and turns them into one status: acknowledged (the key
 //! was pressed), answered without the key (voicemail, or a person who hung up), still ringing
 //! or in progress, no answer, busy, or failed with Connect's reason. Calls already final, or
-//! never placed, are returned unchanged.
+//! never placed, are returned unchanged. What a contact means is the escalation engine's
+//! ([`domain::escalation::call_state`]); this handler only looks the contacts up.
 
-use domain::calls::{Clock, ConnectError, ContactReader, call_state};
-use domain::config::AckRule;
+use domain::calls::{ConnectError, ContactReader};
+use domain::clock::Clock;
 use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
+use domain::escalation::ack::AckRule;
+use domain::escalation::call_state::call_state;
 use domain::payload::{CallRecord, CallStatus, CheckCallsRequest};
 use lambda_runtime::Diagnostic;
 use tracing::{info, warn};

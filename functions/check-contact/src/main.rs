@@ -1,7 +1,8 @@
 use adapters::connect::{AwsConnect, connect_client};
 use check_contact::{Deps, handle};
-use domain::calls::SystemClock;
-use domain::config::{AckRule, ProcessEnv, instance_id};
+use domain::clock::SystemClock;
+use domain::config::{ProcessEnv, instance_id};
+use domain::escalation::ack::AckRule;
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]

@@ -2,10 +2,12 @@
 //! forwarded when the team's voice service is down, and what they hear.
 //!
 //! One JSON file replaces the XML file per number that teams used to keep. It is edited
-//! often and by hand, so reading it follows the roster's rules: every mistake is reported
-//! with the number and the field, and a mistake in one entry never takes down the others.
-//! An entry that cannot be used at all is dropped (its callers hear the apology); a bad
-//! optional field falls back to the default.
+//! often and by hand, so it is read by the domain's one tolerant reader
+//! ([`domain::reader`]), as rosters and the mapping are: camelCase or snake_case keys,
+//! unknown keys a warning, every mistake reported with the number and the field, and a
+//! mistake in one entry never takes down the others. An entry that cannot be used at all
+//! is dropped (its callers hear the apology); a bad optional field falls back to the
+//! default.
 //!
 //! ```json
 //! {
@@ -21,7 +23,8 @@ use std::collections::BTreeMap;
 
 use domain::phone::PhoneNumber;
 use domain::problem::Problem;
-use serde_json::{Map, Value};
+use domain::reader::{Field, Found, JsonPath, Lookup, Object, Reader, kind, short, shown};
+use serde_json::Value;
 
 /// Spoken when nobody can be reached, as the original's TwiML did.
 pub const DEFAULT_APOLOGY: &str = "ただいまお電話が大変込み合っております。しばらくたってから、おかけ直し下さいませ。";
@@ -32,10 +35,24 @@ pub const DEFAULT_DIAL_TIMEOUT_SECONDS: u32 = 30;
 /// Twilio rings at most ten `<Number>`s of one `<Dial>`.
 pub const MAX_NUMBERS: usize = 10;
 
-const TOP_KEYS: &[&str] = &["defaults", "numbers"];
-const DEFAULT_KEYS: &[&str] = &["apology", "notice", "language", "voice", "dialTimeoutSeconds"];
-const ENTRY_KEYS: &[&str] =
-    &["clientName", "destinations", "callerId", "notice", "apology", "language", "voice", "dialTimeoutSeconds"];
+const DEFAULTS: Field = Field::word("defaults");
+const NUMBERS: Field = Field::word("numbers");
+const TOP_FIELDS: [Field; 2] = [DEFAULTS, NUMBERS];
+const CLIENT_NAME: Field = Field::new("clientName", "client_name");
+const DESTINATIONS: Field = Field::word("destinations");
+const CALLER_ID: Field = Field::new("callerId", "caller_id");
+const NOTICE: Field = Field::word("notice");
+const APOLOGY: Field = Field::word("apology");
+const LANGUAGE: Field = Field::word("language");
+const VOICE: Field = Field::word("voice");
+const DIAL_TIMEOUT: Field = Field::new("dialTimeoutSeconds", "dial_timeout_seconds");
+const DEFAULT_FIELDS: [Field; 5] = [APOLOGY, NOTICE, LANGUAGE, VOICE, DIAL_TIMEOUT];
+const ENTRY_FIELDS: [Field; 8] = [CLIENT_NAME, DESTINATIONS, CALLER_ID, NOTICE, APOLOGY, LANGUAGE, VOICE, DIAL_TIMEOUT];
+const ROSTER: Field = Field::word("roster");
+const FALLBACK: Field = Field::word("fallback");
+/// What happens to a number whose entry cannot be used.
+const UNUSABLE: &str = "this number's callers hear the apology";
+const DEFAULT_USED: &str = "the default is used";
 
 /// Text to speak, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,288 +148,248 @@ pub struct ForwardingReport {
     pub problems: Vec<Problem>,
 }
 
-/// Where in the file an entry's problems are reported: `numbers.+815012340001`.
-pub fn entry_location(number: &str) -> String {
-    format!("numbers.{number}")
+/// Where in the file an entry is: `numbers.+815012340001`.
+pub fn entry_path(number: &str) -> JsonPath {
+    JsonPath::root().key(NUMBERS.camel).key(number)
+}
+
+/// Where the defaults every entry inherits are.
+pub fn defaults_path() -> JsonPath {
+    JsonPath::root().key(DEFAULTS.camel)
 }
 
 /// Reads a forwarding file. `source` names it in problems (`s3://bucket/key` or a path).
 pub fn parse(source: &str, bytes: &[u8]) -> ForwardingReport {
-    let mut reader = Reader { source, problems: Vec::new() };
-    let table = reader.table(bytes);
-    ForwardingReport { table, problems: reader.problems }
+    let mut reader = Reader::new(source);
+    let table = table(&mut reader, bytes);
+    ForwardingReport { table, problems: reader.finish() }
 }
 
-struct Reader<'a> {
-    source: &'a str,
-    problems: Vec<Problem>,
+fn table(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<ForwardingTable> {
+    let value = reader.document(bytes)?;
+    let mut top = reader.object(&value, JsonPath::root(), "an object with \"defaults\" and \"numbers\"", "")?;
+    top.unknown_keys(reader, &TOP_FIELDS);
+    let defaults = match top.get(reader, DEFAULTS, "") {
+        Lookup::Found(found) => reader
+            .object(found.value, defaults_path(), "an object", "the built-in defaults are used")
+            .map_or_else(Defaults::default, |mut fields| defaults(reader, &mut fields)),
+        Lookup::Absent | Lookup::Conflict => Defaults::default(),
+    };
+    let entries = match top.get(reader, NUMBERS, "") {
+        Lookup::Found(Found { value: Value::Object(entries), .. }) => entries,
+        Lookup::Found(Found { value, .. }) => {
+            reader.expected(&top.path(NUMBERS), "an object keyed by Twilio number", kind(value), "");
+            return None;
+        }
+        Lookup::Absent | Lookup::Conflict => {
+            reader.error(&top.path(NUMBERS), "missing: the object keyed by Twilio number (\"+815012340001\")");
+            return None;
+        }
+    };
+    let mut numbers = BTreeMap::new();
+    for (number, item) in entries {
+        let at = entry_path(number);
+        let Ok(phone) = PhoneNumber::parse(number.trim()) else {
+            reader.error(&at, "the key must be the Twilio number in E.164 form, such as +815012340001");
+            continue;
+        };
+        if numbers.contains_key(&phone) {
+            reader.error(&at, "this number is listed twice; the first entry is used");
+            continue;
+        }
+        if let Some(entry) = entry(reader, at, number, item, &defaults) {
+            numbers.insert(phone, entry);
+        }
+    }
+    Some(ForwardingTable { defaults, numbers })
 }
 
-impl Reader<'_> {
-    fn error(&mut self, location: Option<String>, message: impl Into<String>) {
-        self.problems.push(Problem::error(self.source, location, message));
+fn defaults(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Defaults {
+    fields.unknown_keys(reader, &DEFAULT_FIELDS);
+    let builtin = Defaults::default();
+    Defaults {
+        apology: text(reader, fields, APOLOGY).unwrap_or(builtin.apology),
+        notice: text(reader, fields, NOTICE),
+        language: attribute(reader, fields, LANGUAGE).unwrap_or(builtin.language),
+        voice: attribute(reader, fields, VOICE).unwrap_or(builtin.voice),
+        dial_timeout_seconds: dial_timeout(reader, fields).unwrap_or(builtin.dial_timeout_seconds),
     }
+}
 
-    fn warning(&mut self, location: Option<String>, message: impl Into<String>) {
-        self.problems.push(Problem::warning(self.source, location, message));
-    }
-
-    fn table(&mut self, bytes: &[u8]) -> Option<ForwardingTable> {
-        let value: Value = match serde_json::from_slice(bytes) {
-            Ok(value) => value,
-            Err(err) => {
-                self.error(None, format!("not valid JSON: {err}"));
-                return None;
-            }
-        };
-        let Value::Object(top) = value else {
-            self.error(None, format!("expected an object with \"defaults\" and \"numbers\", found {}", kind(&value)));
-            return None;
-        };
-        self.unknown_keys(&top, None, TOP_KEYS);
-        let defaults = match top.get("defaults") {
-            None => Defaults::default(),
-            Some(Value::Object(fields)) => self.defaults(fields),
-            Some(other) => {
-                self.error(Some("defaults".into()), format!("expected an object, found {}", kind(other)));
-                Defaults::default()
-            }
-        };
-        let entries = match top.get("numbers") {
-            Some(Value::Object(entries)) => entries,
-            Some(other) => {
-                self.error(
-                    Some("numbers".into()),
-                    format!("expected an object keyed by Twilio number, found {}", kind(other)),
-                );
-                return None;
-            }
-            None => {
-                self.error(Some("numbers".into()), "missing: the object keyed by Twilio number (\"+815012340001\")");
-                return None;
-            }
-        };
-        let mut numbers = BTreeMap::new();
-        for (number, item) in entries {
-            let location = entry_location(number);
-            let Ok(phone) = PhoneNumber::parse(number.trim()) else {
-                self.error(Some(location), "the key must be the Twilio number in E.164 form, such as +815012340001");
-                continue;
-            };
-            if numbers.contains_key(&phone) {
-                self.error(Some(location), "this number is listed twice; the first entry is used");
-                continue;
-            }
-            if let Some(entry) = self.entry(&location, item, &defaults) {
-                numbers.insert(phone, entry);
-            }
+fn entry(reader: &mut Reader<'_>, at: JsonPath, number: &str, item: &Value, defaults: &Defaults) -> Option<Entry> {
+    let mut fields = reader.object(item, at, "an object", UNUSABLE)?;
+    fields.unknown_keys(reader, &ENTRY_FIELDS);
+    let client_name = match text(reader, &mut fields, CLIENT_NAME) {
+        Some(name) => name,
+        None => {
+            reader.warning(&fields.path(CLIENT_NAME), "missing: Slack shows the number instead");
+            number.to_owned()
         }
-        Some(ForwardingTable { defaults, numbers })
-    }
+    };
+    let destinations = destinations(reader, &mut fields)?;
+    let caller_id = optional_phone(reader, &mut fields, CALLER_ID, "the called Twilio number is shown");
+    let language = attribute(reader, &mut fields, LANGUAGE).unwrap_or_else(|| defaults.language.clone());
+    let voice = attribute(reader, &mut fields, VOICE).unwrap_or_else(|| defaults.voice.clone());
+    // An empty notice is how an entry opts out of a default notice.
+    let notice = match fields.get(reader, NOTICE, DEFAULT_USED) {
+        Lookup::Found(Found { value: Value::String(text), .. }) if text.trim().is_empty() => None,
+        Lookup::Found(found) => text_of(reader, &fields.path(NOTICE), found.value).or_else(|| defaults.notice.clone()),
+        Lookup::Absent | Lookup::Conflict => defaults.notice.clone(),
+    };
+    let apology = text(reader, &mut fields, APOLOGY).unwrap_or_else(|| defaults.apology.clone());
+    let speech = |text: String| Speech { text, language: language.clone(), voice: voice.clone() };
+    Some(Entry {
+        client_name,
+        destinations,
+        caller_id,
+        notice: notice.map(speech),
+        apology: speech(apology),
+        dial_timeout_seconds: dial_timeout(reader, &mut fields).unwrap_or(defaults.dial_timeout_seconds),
+    })
+}
 
-    fn defaults(&mut self, fields: &Map<String, Value>) -> Defaults {
-        let location = |key: &str| format!("defaults.{key}");
-        self.unknown_keys(fields, Some("defaults"), DEFAULT_KEYS);
-        let builtin = Defaults::default();
-        Defaults {
-            apology: self.text(fields, "apology", &location("apology")).unwrap_or(builtin.apology),
-            notice: self.text(fields, "notice", &location("notice")),
-            language: self.attribute(fields, "language", &location("language")).unwrap_or(builtin.language),
-            voice: self.attribute(fields, "voice", &location("voice")).unwrap_or(builtin.voice),
-            dial_timeout_seconds: self
-                .dial_timeout(fields, &location("dialTimeoutSeconds"))
-                .unwrap_or(builtin.dial_timeout_seconds),
+fn destinations(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<Destinations> {
+    let found = fields.get(reader, DESTINATIONS, UNUSABLE);
+    let at = fields.path(DESTINATIONS);
+    match found {
+        Lookup::Conflict => None,
+        Lookup::Absent => {
+            reader.error(&at, format!("missing: {UNUSABLE}"));
+            None
         }
-    }
-
-    fn entry(&mut self, location: &str, item: &Value, defaults: &Defaults) -> Option<Entry> {
-        let Value::Object(fields) = item else {
-            self.error(Some(location.to_owned()), format!("expected an object, found {}", kind(item)));
-            return None;
-        };
-        self.unknown_keys(fields, Some(location), ENTRY_KEYS);
-        let at = |key: &str| format!("{location}.{key}");
-        let client_name = match self.text(fields, "clientName", &at("clientName")) {
-            Some(name) => name,
-            None => {
-                self.warning(Some(at("clientName")), "missing: Slack shows the number instead");
-                location.trim_start_matches("numbers.").to_owned()
-            }
-        };
-        let destinations = self.destinations(fields.get("destinations"), &at("destinations"))?;
-        let caller_id = self.phone(fields.get("callerId"), &at("callerId"), "the called Twilio number is shown");
-        let language = self.attribute(fields, "language", &at("language")).unwrap_or_else(|| defaults.language.clone());
-        let voice = self.attribute(fields, "voice", &at("voice")).unwrap_or_else(|| defaults.voice.clone());
-        // An empty notice is how an entry opts out of a default notice.
-        let notice = match fields.get("notice") {
-            Some(Value::String(text)) if text.trim().is_empty() => None,
-            _ => self.text(fields, "notice", &at("notice")).or_else(|| defaults.notice.clone()),
-        };
-        let apology = self.text(fields, "apology", &at("apology")).unwrap_or_else(|| defaults.apology.clone());
-        let speech = |text: String| Speech { text, language: language.clone(), voice: voice.clone() };
-        Some(Entry {
-            client_name,
-            destinations,
-            caller_id,
-            notice: notice.map(speech),
-            apology: speech(apology),
-            dial_timeout_seconds: self
-                .dial_timeout(fields, &at("dialTimeoutSeconds"))
-                .unwrap_or(defaults.dial_timeout_seconds),
-        })
-    }
-
-    fn destinations(&mut self, value: Option<&Value>, location: &str) -> Option<Destinations> {
-        let unusable = "this number's callers hear the apology";
-        match value {
-            None => {
-                self.error(Some(location.to_owned()), format!("missing: {unusable}"));
-                None
-            }
-            Some(Value::String(_)) => {
-                self.error(Some(location.to_owned()), format!("expected a list of numbers, even for one; {unusable}"));
-                None
-            }
-            Some(Value::Array(items)) => {
-                let mut numbers: Vec<PhoneNumber> = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    let at = format!("{location}[{i}]");
-                    if let Some(number) = self.phone(Some(item), &at, "this destination is skipped")
-                        && !numbers.contains(&number)
-                    {
-                        numbers.push(number);
-                    }
-                }
-                if numbers.len() > MAX_NUMBERS {
-                    self.warning(
-                        Some(location.to_owned()),
-                        format!(
-                            "{} numbers; Twilio rings at most {MAX_NUMBERS}, the first {MAX_NUMBERS} are used",
-                            numbers.len()
-                        ),
-                    );
-                    numbers.truncate(MAX_NUMBERS);
-                }
-                if numbers.is_empty() {
-                    self.error(Some(location.to_owned()), format!("no number that can be dialled; {unusable}"));
-                    return None;
-                }
-                Some(Destinations::Numbers(numbers))
-            }
-            Some(Value::Object(fields)) => {
-                self.unknown_keys(fields, Some(location), &["roster", "fallback"]);
-                let key = match fields.get("roster") {
-                    Some(Value::String(key)) if !key.trim().is_empty() => key.trim().to_owned(),
-                    _ => {
-                        self.error(
-                            Some(format!("{location}.roster")),
-                            format!("expected the roster file's key, such as \"phoneNumber.json\"; {unusable}"),
-                        );
-                        return None;
-                    }
-                };
-                let fallback =
-                    self.phone(fields.get("fallback"), &format!("{location}.fallback"), "no fallback is rung");
-                Some(Destinations::Roster { key, fallback })
-            }
-            Some(other) => {
-                self.error(
-                    Some(location.to_owned()),
-                    format!("expected a list of numbers or {{\"roster\": \"...\"}}, found {}; {unusable}", kind(other)),
-                );
-                None
-            }
+        Lookup::Found(Found { value: Value::String(_), .. }) => {
+            reader.expected(&at, "an array of numbers, even for one", "a string", UNUSABLE);
+            None
         }
-    }
-
-    /// An optional E.164 number; a bad one is an error and is ignored (`consequence` says
-    /// what happens instead).
-    fn phone(&mut self, value: Option<&Value>, location: &str, consequence: &str) -> Option<PhoneNumber> {
-        match value? {
-            Value::String(raw) => match PhoneNumber::parse(raw.trim()) {
-                Ok(number) => Some(number),
-                Err(err) => {
-                    self.error(Some(location.to_owned()), format!("not an E.164 number ({err}); {consequence}"));
-                    None
+        Lookup::Found(Found { value: Value::Array(items), .. }) => {
+            let mut numbers: Vec<PhoneNumber> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                if let Some(number) = phone(reader, &at.index(i), item, "this destination is skipped")
+                    && !numbers.contains(&number)
+                {
+                    numbers.push(number);
                 }
-            },
-            other => {
-                self.error(
-                    Some(location.to_owned()),
+            }
+            if numbers.len() > MAX_NUMBERS {
+                reader.warning(
+                    &at,
                     format!(
-                        "expected a number in quotes, such as \"+81312345678\", found {}; {consequence}",
-                        kind(other)
+                        "{} numbers; Twilio rings at most {MAX_NUMBERS}, the first {MAX_NUMBERS} are used",
+                        numbers.len()
                     ),
                 );
-                None
+                numbers.truncate(MAX_NUMBERS);
             }
-        }
-    }
-
-    /// Optional non-empty text; anything else is reported and the default used.
-    fn text(&mut self, fields: &Map<String, Value>, key: &str, location: &str) -> Option<String> {
-        match fields.get(key)? {
-            Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
-            Value::String(_) => None,
-            other => {
-                self.error(
-                    Some(location.to_owned()),
-                    format!("expected text, found {}; the default is used", kind(other)),
-                );
-                None
+            if numbers.is_empty() {
+                reader.error(&at, format!("no number that can be dialled; {UNUSABLE}"));
+                return None;
             }
+            Some(Destinations::Numbers(numbers))
         }
-    }
-
-    /// A `<Say>` attribute such as `ja-JP` or `Polly.Takumi-Neural`.
-    fn attribute(&mut self, fields: &Map<String, Value>, key: &str, location: &str) -> Option<String> {
-        let text = self.text(fields, key, location)?;
-        if text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-            Some(text)
-        } else {
-            self.error(
-                Some(location.to_owned()),
-                format!("{text:?} is not a Twilio {key} (such as ja-JP or Polly.Mizuki); the default is used"),
-            );
+        Lookup::Found(Found { value: value @ Value::Object(_), .. }) => {
+            let mut roster = reader.object(value, at, "an object", UNUSABLE)?;
+            roster.unknown_keys(reader, &[ROSTER, FALLBACK]);
+            let key = match roster.get(reader, ROSTER, UNUSABLE) {
+                Lookup::Found(Found { value: Value::String(key), .. }) if !key.trim().is_empty() => {
+                    key.trim().to_owned()
+                }
+                Lookup::Conflict => return None,
+                Lookup::Absent => {
+                    reader.error(
+                        &roster.path(ROSTER),
+                        format!("missing: the roster file's key, such as \"phoneNumber.json\"; {UNUSABLE}"),
+                    );
+                    return None;
+                }
+                Lookup::Found(Found { value, .. }) => {
+                    let what = "the roster file's key, such as \"phoneNumber.json\"";
+                    reader.expected(&roster.path(ROSTER), what, shown(value), UNUSABLE);
+                    return None;
+                }
+            };
+            let fallback = optional_phone(reader, &mut roster, FALLBACK, "no fallback is rung");
+            Some(Destinations::Roster { key, fallback })
+        }
+        Lookup::Found(Found { value, .. }) => {
+            let what = "an array of numbers or {\"roster\": \"...\"}";
+            reader.expected(&at, what, kind(value), UNUSABLE);
             None
         }
     }
+}
 
-    fn dial_timeout(&mut self, fields: &Map<String, Value>, location: &str) -> Option<u32> {
-        let value = fields.get("dialTimeoutSeconds")?;
-        match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
-            Some(n) if (5..=600).contains(&n) => Some(n),
-            _ => {
-                self.error(
-                    Some(location.to_owned()),
-                    format!(
-                        "expected whole seconds from 5 to 600 (Twilio's range), found {value}; the default is used"
-                    ),
-                );
+/// An optional E.164 number; a bad one is an error and is ignored (`consequence` says what
+/// happens instead).
+fn optional_phone(
+    reader: &mut Reader<'_>,
+    fields: &mut Object<'_>,
+    field: Field,
+    consequence: &str,
+) -> Option<PhoneNumber> {
+    match fields.get(reader, field, consequence) {
+        Lookup::Found(found) => phone(reader, &fields.path(field), found.value, consequence),
+        Lookup::Absent | Lookup::Conflict => None,
+    }
+}
+
+fn phone(reader: &mut Reader<'_>, at: &JsonPath, value: &Value, consequence: &str) -> Option<PhoneNumber> {
+    match value {
+        Value::String(raw) => match PhoneNumber::parse(raw.trim()) {
+            Ok(number) => Some(number),
+            Err(err) => {
+                reader.error(at, format!("not an E.164 number ({err}); {consequence}"));
                 None
             }
-        }
-    }
-
-    fn unknown_keys(&mut self, fields: &Map<String, Value>, parent: Option<&str>, known: &[&str]) {
-        for key in fields.keys().filter(|key| !known.contains(&key.as_str())) {
-            let location = match parent {
-                Some(parent) => format!("{parent}.{key}"),
-                None => key.clone(),
-            };
-            self.warning(Some(location), format!("unknown field, ignored (expected one of: {})", known.join(", ")));
+        },
+        // Never the value itself: it may be a phone number, and problems show them masked.
+        other => {
+            reader.expected(at, "a number in quotes, such as \"+81312345678\"", kind(other), consequence);
+            None
         }
     }
 }
 
-fn kind(value: &Value) -> &'static str {
+/// Optional non-empty text; anything else is reported and the default used.
+fn text(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field) -> Option<String> {
+    match fields.get(reader, field, DEFAULT_USED) {
+        Lookup::Found(found) => text_of(reader, &fields.path(field), found.value),
+        Lookup::Absent | Lookup::Conflict => None,
+    }
+}
+
+fn text_of(reader: &mut Reader<'_>, at: &JsonPath, value: &Value) -> Option<String> {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "true/false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        Value::String(text) => Some(text.trim().to_owned()).filter(|text| !text.is_empty()),
+        other => {
+            reader.expected(at, "a string", kind(other), DEFAULT_USED);
+            None
+        }
+    }
+}
+
+/// A `<Say>` attribute such as `ja-JP` or `Polly.Takumi-Neural`.
+fn attribute(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field) -> Option<String> {
+    let text = text(reader, fields, field)?;
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        Some(text)
+    } else {
+        reader.error(
+            &fields.path(field),
+            format!("{text:?} is not a Twilio {} (such as ja-JP or Polly.Mizuki); {DEFAULT_USED}", field.camel),
+        );
+        None
+    }
+}
+
+fn dial_timeout(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<u32> {
+    let Lookup::Found(found) = fields.get(reader, DIAL_TIMEOUT, DEFAULT_USED) else { return None };
+    match found.value.as_u64().and_then(|n| u32::try_from(n).ok()) {
+        Some(n) if (5..=600).contains(&n) => Some(n),
+        _ => {
+            let what = "whole seconds from 5 to 600 (Twilio's range)";
+            reader.expected(&fields.path(DIAL_TIMEOUT), what, short(found.value), DEFAULT_USED);
+            None
+        }
     }
 }
 
@@ -564,6 +541,36 @@ mod tests {
             Some("おつなぎします。")
         );
         assert!(table.entry("+815012340002").unwrap().notice.is_none());
+    }
+
+    #[test]
+    fn snake_case_keys_are_read_and_conflicts_and_typos_are_reported() {
+        let report = read(
+            r#"{"defaults": {"dial_timeout_seconds": 20, "voise": "Polly.Takumi"},
+                "numbers": {
+                  "+815012340001": {"client_name": "A", "destinations": ["+81312345678"], "caller_id": "+815012340001"},
+                  "+815012340002": {"clientName": "B", "client_name": "C", "destinations": ["+81312345678"],
+                                    "callerId": "+815012340001", "caller_id": "+815012340009", "clientname": "x"}
+                }}"#,
+        );
+        let table = report.table.as_ref().unwrap();
+        let a = table.entry("+815012340001").unwrap();
+        assert_eq!((a.client_name.as_str(), a.dial_timeout_seconds), ("A", 20));
+        assert_eq!(a.caller_id, Some(phone("+815012340001")));
+        let b = table.entry("+815012340002").unwrap();
+        assert_eq!((b.client_name.as_str(), b.caller_id.clone()), ("+815012340002", None), "conflicts: the defaults");
+        let text = messages(&report).join("\n");
+        for expected in [
+            "warning: s3://b/forwarding.json: defaults.voise: unknown field, ignored; did you mean voice?",
+            "warning: s3://b/forwarding.json: numbers.+815012340002.clientname: unknown field, ignored; did you mean \
+             clientName?",
+            "error: s3://b/forwarding.json: numbers.+815012340002: both clientName and client_name are given, with \
+             different values; keep one; the default is used",
+            "error: s3://b/forwarding.json: numbers.+815012340002: both callerId and caller_id are given, with \
+             different values; keep one; the called Twilio number is shown",
+        ] {
+            assert!(text.contains(expected), "{expected}\n{text}");
+        }
     }
 
     #[test]

@@ -65,17 +65,19 @@ fn say(out: &mut String, speech: &Speech) {
     ));
 }
 
+/// XML's five predefined entities: enough for element content and attributes in either
+/// quotes. (Slack's mrkdwn escapes only three, see `adapters::slack::escape`: the two
+/// languages differ, so each has its own.)
+const XML_ENTITIES: [(char, &str); 5] =
+    [('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;"), ('"', "&quot;"), ('\'', "&apos;")];
+
 /// Escapes text for XML element content and double- or single-quoted attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
+        match XML_ENTITIES.iter().find(|(special, _)| *special == c) {
+            Some((_, entity)) => out.push_str(entity),
+            None => out.push(c),
         }
     }
     out

@@ -1,17 +1,17 @@
 //! next-target: decides what the escalation does next, and hangs up what is no longer needed.
 //!
-//! The decision is [`domain::decision::decide`], a pure function of the state and the
-//! time. When the attempt is over (someone acknowledged, everyone ended without the key, or
-//! the interval passed), the calls of that attempt that are still ringing are stopped
-//! (StopContact), so nobody answers a call that no longer means anything. A contact that has
+//! The decision is the escalation engine's [`decide`], a pure function of the state and the
+//! time: wait, ring the next attempt, or end, and which calls of the attempt that just ended
+//! are still live. This handler stops those (StopContact), so nobody answers a call that no
+//! longer means anything, and hands the engine what became of each. A contact that has
 //! already ended (410 ContactNotFoundException) is fine.
 
 use std::convert::Infallible;
 
-use domain::calls::{Clock, ConnectError, ContactStopper};
-use domain::decision::decide;
-use domain::payload::{Action, CallStatus, EscalationState};
-use domain::problem::Problem;
+use domain::calls::{ConnectError, ContactStopper};
+use domain::clock::Clock;
+use domain::escalation::decision::{StopResult, decide};
+use domain::payload::EscalationState;
 use tracing::{info, warn};
 
 /// What the handler needs, built once at init.
@@ -31,54 +31,28 @@ pub async fn handle<C: ContactStopper, K: Clock>(
     state: EscalationState,
 ) -> Result<EscalationState, Infallible> {
     let now = deps.clock.now();
-    let mut next = decide(&state, now);
-    let Some(decision) = next.decision.clone() else {
-        return Ok(next);
-    };
-    info!(action = ?decision.action, reason = %decision.reason, "decided");
-    if decision.action == Action::Wait {
-        return Ok(next);
+    let step = decide(&state, now);
+    if let Some(decision) = &step.state.decision {
+        info!(action = ?decision.action, reason = %decision.reason, "decided");
     }
-    let Some(finished) = next.history.last_mut() else {
-        return Ok(next);
-    };
-    let mut not_stopped = Vec::new();
-    for call in finished.calls.iter_mut().filter(|c| !c.status.is_final()) {
-        let Some(contact_id) = call.contact_id.clone() else {
-            continue;
-        };
-        match deps.connect.stop(&contact_id).await {
+    let mut results = Vec::with_capacity(step.stop.len());
+    for contact_id in &step.stop {
+        let number = step.number(contact_id).map(ToString::to_string).unwrap_or_default();
+        let result = match deps.connect.stop(contact_id).await {
             Ok(()) => {
-                info!(number = %call.phone_number, contact_id, "call stopped");
-                call.status = CallStatus::Stopped;
-                call.ended_at = Some(now);
+                info!(number = %number, %contact_id, "call stopped");
+                StopResult::Stopped
             }
             Err(ConnectError::NotFound { .. }) => {
-                info!(number = %call.phone_number, contact_id, "call had already ended");
-                call.status = CallStatus::Stopped;
-                call.detail = Some("had already ended when the attempt was over".to_owned());
+                info!(number = %number, %contact_id, "call had already ended");
+                StopResult::AlreadyEnded
             }
             Err(err) => {
-                warn!(number = %call.phone_number, contact_id, error = %err, "could not stop the call");
-                call.detail = Some(format!("could not be stopped: {err}"));
-                not_stopped.push(call.phone_number.masked());
+                warn!(number = %number, %contact_id, error = %err, "could not stop the call");
+                StopResult::Failed(err.to_string())
             }
-        }
+        };
+        results.push((contact_id.clone(), result));
     }
-    if !not_stopped.is_empty() {
-        let problem = Problem::warning(
-            "escalation",
-            None,
-            format!(
-                "{} of attempt {} could not be stopped and may still ring",
-                not_stopped.join(", "),
-                finished.index + 1
-            ),
-        );
-        if let Some(outcome) = &mut next.outcome {
-            outcome.problems.push(problem.clone());
-        }
-        next.problems.push(problem);
-    }
-    Ok(next)
+    Ok(step.stopped(&results, now))
 }

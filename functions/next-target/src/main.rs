@@ -1,5 +1,5 @@
 use adapters::connect::{AwsConnect, connect_client};
-use domain::calls::SystemClock;
+use domain::clock::SystemClock;
 use domain::config::{ProcessEnv, instance_id};
 use lambda_runtime::{LambdaEvent, service_fn};
 use next_target::{Deps, handle};

@@ -9,7 +9,7 @@
 
 use adapters::slack::{SlackMessage, escape};
 use chrono::{DateTime, Utc};
-use domain::calls::scrub_numbers;
+use domain::phone::scrub_numbers;
 use serde_json::Value;
 
 /// The longest reason, description or rule shown: a reason can list many data points.

@@ -1,26 +1,20 @@
 //! place-call: rings one number of the current attempt through Amazon Connect.
 //!
-//! The call carries the message to speak and the ids that tie it to its escalation as contact
-//! attributes, and a ClientToken derived from the escalation, the attempt and the number.
-//! Connect honours that token only while the first contact is live, so the call is also
-//! claimed in the call ledger first: a retried task whose first run placed the call returns
-//! that call instead of ringing the person again, however the call has ended since.
-//!
-//! A destination Connect refuses is recorded as a failed call and the escalation goes on;
-//! throttling and outages are errors the workflow retries with backoff. Without a number (the
-//! workflow's fail-safe path) the fallback number is rung and a masked failure report is
-//! returned with the call, for the workflow to publish.
+//! What to do is the escalation engine's ([`domain::escalation::placement`]): ring the
+//! number (or the fallback number when the request names none) once, or nobody in a dry run.
+//! This handler carries it out: it claims the call's ClientToken in the call ledger, so a
+//! retried task whose first run placed the call returns that call instead of ringing the
+//! person again, asks Connect, and records the answer. Throttling and outages are errors the
+//! workflow retries with backoff. Without a number (the workflow's fail-safe path) a masked
+//! failure report is returned with the call, for the workflow to publish.
 
-use std::collections::BTreeMap;
-
-use domain::calls::{
-    ATTRIBUTE_ATTEMPT, ATTRIBUTE_ESCALATION, ATTRIBUTE_MESSAGE, CallStarter, Clock, ConnectError, OutboundCall,
-    client_token,
-};
+use domain::calls::{CallStarter, ConnectError};
+use domain::clock::Clock;
 use domain::config::ConnectConfig;
 use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
+use domain::escalation::placement::{Placement, placement};
 use domain::ledger::{CallLedger, LedgerEntry};
-use domain::payload::{CallRecord, CallStatus, PlaceCallRequest};
+use domain::payload::{CallRecord, PlaceCallRequest};
 use domain::phone::PhoneNumber;
 use domain::report::{FailSafeCall, FailedRun, FailureReport};
 use lambda_runtime::Diagnostic;
@@ -93,96 +87,64 @@ async fn place<C: CallStarter, L: CallLedger, K: Clock>(
     deps: &Deps<C, L, K>,
     request: &PlaceCallRequest,
 ) -> Result<CallRecord, PlaceCallError> {
-    let number = request.phone_number.clone().unwrap_or_else(|| deps.fallback.clone());
     let now = deps.clock.now();
-    let mut record = CallRecord {
-        phone_number: number.clone(),
-        attempt: request.attempt,
-        contact_id: None,
-        status: CallStatus::Placed,
-        placed_at: now,
-        checked_at: None,
-        answered_at: None,
-        ended_at: None,
-        detail: request.phone_number.is_none().then(|| "fallback number".to_owned()),
-        error: None,
+    let ring = match placement(request, &deps.fallback, &deps.config, now) {
+        Placement::DryRun(record) => {
+            info!(number = %record.phone_number, "dry run: call not placed");
+            return Ok(record);
+        }
+        Placement::Ring(ring) => ring,
     };
-    if request.is_dry_run() {
-        info!(number = %number, "dry run: call not placed");
-        record.status = CallStatus::DryRun;
-        return Ok(record);
-    }
-
-    let token = client_token(&request.escalation_id, request.attempt, &number);
-    match deps.ledger.claim(&token, now).await {
+    let number = ring.call.destination.clone();
+    match deps.ledger.claim(ring.token(), now).await {
         Ok(None) => {}
-        Ok(Some(LedgerEntry::Placed { contact_id, placed_at })) => {
-            info!(number = %number, contact_id = %contact_id, "already placed by an earlier try; not rung again");
-            record.contact_id = Some(contact_id);
-            record.placed_at = placed_at;
-            return Ok(record);
-        }
-        Ok(Some(LedgerEntry::Refused { detail, at })) => {
-            info!(number = %number, "already refused by Connect on an earlier try");
-            record.status = CallStatus::Failed;
-            record.placed_at = at;
-            record.detail = Some(detail);
-            return Ok(record);
-        }
-        Ok(Some(LedgerEntry::Placing)) => {
+        Ok(Some(entry)) => match ring.earlier(entry) {
+            Some(record) => {
+                match &record.contact_id {
+                    Some(contact_id) => {
+                        info!(number = %number, contact_id = %contact_id, "already placed by an earlier try; not rung again");
+                    }
+                    None => info!(number = %number, "already refused by Connect on an earlier try"),
+                }
+                return Ok(record);
+            }
             // An earlier try claimed the call and recorded no result: it died, or Connect failed
             // in a way worth retrying. The same token makes Connect return a live contact.
-            warn!(number = %number, "an earlier try left no result; placing with the same ClientToken");
-        }
+            None => warn!(number = %number, "an earlier try left no result; placing with the same ClientToken"),
+        },
         Err(err) => warn!(number = %number, error = %err, "placing the call without the ledger"),
     }
 
-    let call = OutboundCall {
-        destination: number.clone(),
-        source: deps.config.source_phone_number.clone(),
-        contact_flow_id: deps.config.contact_flow_id.clone(),
-        client_token: token.clone(),
-        attributes: BTreeMap::from([
-            (ATTRIBUTE_MESSAGE.to_owned(), request.message.clone()),
-            (ATTRIBUTE_ESCALATION.to_owned(), request.escalation_id.clone()),
-            (ATTRIBUTE_ATTEMPT.to_owned(), request.attempt.to_string()),
-        ]),
-    };
-    let (entry, result) = match deps.connect.start_call(&call).await {
-        Ok(contact_id) => {
-            info!(number = %number, contact_id = %contact_id, "call placed");
-            record.contact_id = Some(contact_id.clone());
-            (LedgerEntry::Placed { contact_id, placed_at: now }, Ok(record))
-        }
-        Err(source @ ConnectError::Refused { .. }) => {
-            warn!(number = %number, error = %source, "Connect refused the number; the escalation goes on");
-            record.status = CallStatus::Failed;
-            record.detail = Some(source.to_string());
-            (LedgerEntry::Refused { detail: source.to_string(), at: now }, Ok(record))
-        }
+    let token = ring.token().to_owned();
+    let answer = deps.connect.start_call(&ring.call).await;
+    let (record, entry) = match ring.answered(answer) {
+        Ok(answered) => answered,
         Err(source @ ConnectError::Throttled { .. }) => return Err(PlaceCallError::Throttled { number, source }),
         Err(source @ ConnectError::Unavailable { .. }) => return Err(PlaceCallError::Unavailable { number, source }),
         Err(source) => return Err(PlaceCallError::Connect { number, source }),
     };
+    match &entry {
+        LedgerEntry::Placed { contact_id, .. } => info!(number = %number, contact_id = %contact_id, "call placed"),
+        LedgerEntry::Refused { detail, .. } => {
+            warn!(number = %number, error = %detail, "Connect refused the number; the escalation goes on");
+        }
+        LedgerEntry::Placing => {}
+    }
     if let Err(err) = deps.ledger.record(&token, &entry, now).await {
         warn!(number = %number, error = %err, "the call could not be recorded; a retry may ring again");
     }
-    result
+    Ok(record)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{DateTime, TimeZone, Utc};
+    use domain::calls::OutboundCall;
+    use domain::clock::FixedClock;
     use domain::ledger::LedgerError;
+    use domain::payload::CallStatus;
     use std::sync::Mutex;
-
-    struct FixedClock;
-    impl Clock for FixedClock {
-        fn now(&self) -> DateTime<Utc> {
-            Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap()
-        }
-    }
 
     /// Records every call and answers with a scripted result.
     struct FakeConnect {
@@ -243,7 +205,7 @@ mod tests {
                 source_phone_number: PhoneNumber::parse("+81300000000").unwrap(),
             },
             fallback: PhoneNumber::parse("+819099990000").unwrap(),
-            clock: FixedClock,
+            clock: FixedClock(Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap()),
         }
     }
 

@@ -1,6 +1,6 @@
 use adapters::connect::{AwsConnect, connect_client};
 use adapters::ledger::{DynamoLedger, dynamodb_client};
-use domain::calls::SystemClock;
+use domain::clock::SystemClock;
 use domain::config::{ConnectConfig, ProcessEnv, fallback_number};
 use lambda_runtime::{LambdaEvent, service_fn};
 use place_call::{Deps, handle};

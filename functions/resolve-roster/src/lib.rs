@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::alert::AlertInput;
+use domain::clock::Clock;
 use domain::config::RosterConfig;
 use domain::payload::EscalationState;
 use domain::problem::Severity;
@@ -18,9 +19,10 @@ use tracing::{error, info, warn};
 
 /// What the handler needs, built once at init.
 #[derive(Debug)]
-pub struct Deps<S> {
+pub struct Deps<S, K> {
     pub store: S,
     pub config: RosterConfig,
+    pub clock: K,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,11 +39,8 @@ impl From<Error> for Diagnostic {
 /// `{"input": <execution input>, "executionName": <name>}` so the escalation is named after
 /// the execution; any other event (an SNS event from `sam local invoke`, a console test) is
 /// taken as the execution input itself.
-pub async fn handle<S: ObjectStore>(
-    deps: &Deps<S>,
-    event: Value,
-    now: DateTime<Utc>,
-) -> Result<EscalationState, Error> {
+pub async fn handle<S: ObjectStore, K: Clock>(deps: &Deps<S, K>, event: Value) -> Result<EscalationState, Error> {
+    let now = deps.clock.now();
     let (input, execution_name) = unwrap(event);
     let alert = AlertInput::parse(&input);
     let escalation_id =
@@ -93,15 +92,17 @@ fn derived_id(input: &Value, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use domain::clock::FixedClock;
     use domain::config::Timing;
+    use domain::escalation::plan::RepeatSettings;
     use domain::phone::PhoneNumber;
-    use domain::plan::RepeatSettings;
     use domain::store::MemoryStore;
     use serde_json::json;
 
-    fn deps(store: MemoryStore) -> Deps<MemoryStore> {
+    fn deps(store: MemoryStore) -> Deps<MemoryStore, FixedClock> {
         Deps {
             store,
+            clock: FixedClock(now()),
             config: RosterConfig {
                 bucket: "b".into(),
                 roster_key: "phoneNumber.json".into(),
@@ -122,7 +123,7 @@ mod tests {
     #[tokio::test]
     async fn the_workflow_wrapper_names_the_escalation_after_the_execution() {
         let event = json!({"input": {"message": "x"}, "executionName": "5f1c0d2e"});
-        let state = handle(&deps(MemoryStore::default()), event, now()).await.unwrap();
+        let state = handle(&deps(MemoryStore::default()), event).await.unwrap();
         assert_eq!(state.escalation_id, "5f1c0d2e");
         assert_eq!(state.alert.message.as_deref(), Some("x"));
     }
@@ -130,14 +131,14 @@ mod tests {
     #[tokio::test]
     async fn a_direct_sns_event_is_named_after_the_message_id() {
         let event = json!({"Records": [{"Sns": {"MessageId": "m-1", "TopicArn": "arn:aws:sns:r:1:t"}}]});
-        let state = handle(&deps(MemoryStore::default()), event, now()).await.unwrap();
+        let state = handle(&deps(MemoryStore::default()), event).await.unwrap();
         assert_eq!(state.escalation_id, "m-1");
     }
 
     #[tokio::test]
     async fn inputs_without_an_id_get_a_stable_derived_one() {
-        let a = handle(&deps(MemoryStore::default()), json!({}), now()).await.unwrap();
-        let b = handle(&deps(MemoryStore::default()), json!({}), now()).await.unwrap();
+        let a = handle(&deps(MemoryStore::default()), json!({})).await.unwrap();
+        let b = handle(&deps(MemoryStore::default()), json!({})).await.unwrap();
         assert!(a.escalation_id.starts_with("direct-"));
         assert_eq!(a.escalation_id, b.escalation_id);
     }
@@ -148,7 +149,7 @@ mod tests {
             location: "s3://b/phoneNumber.json".into(),
             message: "SlowDown".into(),
         });
-        let err = handle(&deps(store), json!({}), now()).await.unwrap_err();
+        let err = handle(&deps(store), json!({})).await.unwrap_err();
         let diagnostic = Diagnostic::from(err);
         assert_eq!(diagnostic.error_type, "RosterStoreUnavailable");
         assert!(diagnostic.error_message.contains("s3://b/phoneNumber.json"));

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::ssm::{SecretError, read_secure_parameter};
+
 /// What is posted: Slack's `text` field, in Slack's mrkdwn. Text that came from files or
 /// requests must go through [`escape`] first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -178,6 +180,29 @@ impl<P: Pause> Notify for SlackNotifier<P> {
     }
 }
 
+/// Why a notifier could not be built from its SSM parameter. Names the parameter, never
+/// the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum SlackStartError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("the webhook URL in {parameter} cannot be used: {source}")]
+    Url { parameter: String, source: SlackError },
+}
+
+/// The start-up both Slack-posting functions share: reads the webhook URL from the
+/// SecureString `parameter` (decrypted, once, at init) and builds the notifier.
+pub async fn notifier_from_parameter<P: Pause>(
+    ssm: &aws_sdk_ssm::Client,
+    parameter: &str,
+    settings: SlackSettings,
+    pause: P,
+) -> Result<SlackNotifier<P>, SlackStartError> {
+    let url = read_secure_parameter(ssm, parameter).await?;
+    SlackNotifier::new(&url, settings, pause)
+        .map_err(|source| SlackStartError::Url { parameter: parameter.to_owned(), source })
+}
+
 /// Escapes text for Slack's mrkdwn: `&`, `<` and `>` are its only control characters, and
 /// `<...>` would otherwise become a link or a mention.
 pub fn escape(text: &str) -> String {
@@ -191,6 +216,11 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// A bulleted list of problems for a post (see [`domain::problem::problem_lines`]).
+pub fn problem_list<'p>(problems: impl IntoIterator<Item = &'p domain::problem::Problem>, elsewhere: &str) -> String {
+    domain::problem::problem_lines(problems, elsewhere).iter().map(|line| format!("• {}\n", escape(line))).collect()
 }
 
 /// A duration for people: `45s`, `2m 05s`, `1h 02m 03s`.
@@ -212,6 +242,14 @@ mod tests {
     fn escape_neutralises_links_and_mentions() {
         assert_eq!(escape("<!channel> & <https://x|y>"), "&lt;!channel&gt; &amp; &lt;https://x|y&gt;");
         assert_eq!(escape("株式会社サンプル"), "株式会社サンプル");
+    }
+
+    #[test]
+    fn problem_list_is_bulleted_and_escaped() {
+        use domain::problem::Problem;
+        let problems = [Problem::error("r.json", None, "<bad> & worse")];
+        assert_eq!(problem_list(&problems, "the logs"), "• error: r.json: &lt;bad&gt; &amp; worse\n");
+        assert_eq!(problem_list(&[], "the logs"), "");
     }
 
     #[test]

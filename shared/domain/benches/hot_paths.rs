@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use lambda_connect_domain::alert::{Alert, AlertInput};
+use lambda_connect_domain::escalation::plan::{RepeatSettings, local_date, plan_attempts};
 use lambda_connect_domain::mapping::Mapping;
 use lambda_connect_domain::message::spoken_message;
 use lambda_connect_domain::phone::PhoneNumber;
-use lambda_connect_domain::plan::{RepeatSettings, local_date, plan_attempts};
 use lambda_connect_domain::roster::Roster;
 
 /// Runs `f` for about `budget` and prints the mean time per call.

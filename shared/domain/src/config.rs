@@ -8,15 +8,14 @@ use std::ops::RangeInclusive;
 
 use chrono_tz::Tz;
 
+use crate::escalation::plan::RepeatSettings;
 use crate::phone::PhoneNumber;
-use crate::plan::RepeatSettings;
 
 pub const DEFAULT_ALARM_MESSAGE: &str = "障害が発生しました。";
 pub const DEFAULT_ROSTER_KEY: &str = "phoneNumber.json";
 pub const DEFAULT_TIME_ZONE: Tz = Tz::Asia__Tokyo;
 pub const DEFAULT_CHECK_INTERVAL_SECONDS: u32 = 60;
 pub const DEFAULT_POLL_INTERVAL_SECONDS: u32 = 10;
-pub const DEFAULT_ACK_ATTRIBUTE: &str = "acknowledged";
 
 /// Where configuration comes from: the process environment, or a map in tests and the CLI.
 pub trait Env {
@@ -48,7 +47,7 @@ pub enum ConfigError {
 }
 
 /// Reads a variable, treating an empty value as unset (SAM passes empty parameters as "").
-fn get(env: &impl Env, name: &str) -> Option<String> {
+pub(crate) fn get(env: &impl Env, name: &str) -> Option<String> {
     env.var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
@@ -56,7 +55,7 @@ fn required(env: &impl Env, name: &'static str) -> Result<String, ConfigError> {
     get(env, name).ok_or(ConfigError::Missing { name })
 }
 
-fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { name, value: value.to_owned(), reason: reason.into() }
 }
 
@@ -219,36 +218,6 @@ pub fn instance_id(env: &impl Env) -> Result<String, ConfigError> {
     required(env, "CONNECT_INSTANCE_ID")
 }
 
-/// Which contact attribute means "a person pressed the key".
-///
-/// The shipped flow sets `acknowledged=true` on key 1. Teams keeping the original flow set
-/// `CONNECT_ACK_ATTRIBUTE=isTalking`: that flow sets it on answer, so it cannot tell a
-/// person from voicemail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AckRule {
-    pub attribute: String,
-}
-
-impl AckRule {
-    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
-        let attribute = get(env, "CONNECT_ACK_ATTRIBUTE").unwrap_or_else(|| DEFAULT_ACK_ATTRIBUTE.to_owned());
-        if !attribute.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            return Err(invalid("CONNECT_ACK_ATTRIBUTE", &attribute, "expected a contact attribute name"));
-        }
-        Ok(Self { attribute })
-    }
-
-    /// True when the contact's attributes show an acknowledgement.
-    pub fn is_acknowledged<'a>(&self, mut attributes: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
-        attributes.any(|(key, value)| key == self.attribute && parse_bool(value) == Some(true))
-    }
-
-    /// The legacy rule counts an answer as an acknowledgement.
-    pub fn is_legacy(&self) -> bool {
-        self.attribute == "isTalking"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,16 +323,5 @@ mod tests {
     fn an_invalid_fallback_number_is_masked_in_the_error() {
         let err = fallback_number(&env(&[("CONNECT_EXTRA_DESTINATION_PHONE_NUMBER", "+8190123456x8")])).unwrap_err();
         assert!(!err.to_string().contains("90123456"), "{err}");
-    }
-
-    #[test]
-    fn ack_rule_reads_the_configured_attribute() {
-        let rule = AckRule::from_env(&env(&[])).unwrap();
-        assert!(rule.is_acknowledged([("acknowledged", "true")].into_iter()));
-        assert!(!rule.is_acknowledged([("isTalking", "true")].into_iter()));
-        assert!(!rule.is_acknowledged([("acknowledged", "false")].into_iter()));
-        let legacy = AckRule::from_env(&env(&[("CONNECT_ACK_ATTRIBUTE", "isTalking")])).unwrap();
-        assert!(legacy.is_legacy() && legacy.is_acknowledged([("isTalking", "True")].into_iter()));
-        assert!(AckRule::from_env(&env(&[("CONNECT_ACK_ATTRIBUTE", "a b")])).is_err());
     }
 }

@@ -14,28 +14,32 @@
 //!
 //! - The files people edit: [`roster`] (duty groups by date), [`mapping`] (a project per SNS
 //!   topic) and [`problem`] (what is wrong with them, located).
-//! - The escalation rules: [`plan`] (attempts from a roster), [`config`] (settings and their
-//!   bounds), [`resolve`] (alert + files → an escalation), [`calls`] (placing and reading
-//!   calls), [`decision`] (what the workflow does next), [`ledger`] (one call per token).
+//! - The escalation rules: [`escalation`], the one pure engine (the start of an escalation,
+//!   the plan, placing a call, reading a call, the decision), with [`config`] (settings and
+//!   their bounds) and [`clock`] (where "now" comes from).
+//! - The ports the engine's decisions are carried out through: [`calls`] (Amazon Connect),
+//!   [`ledger`] (one call per token), [`store`] (files), and [`resolve`], which reads the
+//!   files an escalation starts from.
 //! - The words: [`alert`] (what arrived), [`message`] (what is spoken), [`phone`] (numbers,
 //!   masked whenever they are shown).
 //! - The contract with the state machine: [`payload`] (each step's input and output),
 //!   [`errors`] (the error names its Retry and Catch rules match), [`report`] (the failure
 //!   report the fail-safe path publishes).
-//! - [`store`]: the object-store port, and the folder and in-memory stores.
+//! - [`store`] also has the folder and in-memory stores.
 
 pub mod alert;
 pub mod calls;
+pub mod clock;
 pub mod config;
-pub mod decision;
 pub mod errors;
+pub mod escalation;
 pub mod ledger;
 pub mod mapping;
 pub mod message;
 pub mod payload;
 pub mod phone;
-pub mod plan;
 pub mod problem;
+pub mod reader;
 pub mod report;
 pub mod resolve;
 pub mod roster;

@@ -1,15 +1,29 @@
 //! The mapping file: which roster (and, optionally, which message, time zone and dry-run
 //! setting) belongs to which SNS topic, so several projects can share one deployment.
 //!
-//! Keys are accepted in the documented camelCase and in the snake_case the original code
-//! read. A broken entry is skipped with an error naming it; the others stay usable, because
-//! the lookup is by exact topic name and cannot fall through to the wrong project.
+//! The file is read by the one tolerant [`reader`](crate::reader): keys in the documented
+//! camelCase or the snake_case the original code read (both, with different values, is an
+//! error), unknown keys a warning that names the known spelling they resemble. A broken
+//! entry is skipped with an error naming it; the others stay usable, because the lookup is
+//! by exact topic name and cannot fall through to the wrong project. No mistake in an entry
+//! stops an alert from ringing someone: a skipped entry's topic rings the fallback number.
 
 use chrono_tz::Tz;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::problem::Problem;
+use crate::reader::{Field, Found, JsonPath, Lookup, Object, ObjectLocation, Reader, kind, shown};
+
+pub const SNS_TOPIC_NAME: Field = Field::new("snsTopicName", "sns_topic_name");
+pub const PHONE_NUMBER_JSON_FILE: Field = Field::new("phoneNumberJsonFile", "phone_number_json_file");
+pub const MESSAGE: Field = Field::word("message");
+pub const TIME_ZONE: Field = Field::new("timeZone", "time_zone");
+pub const DRY_RUN: Field = Field::new("dryRun", "dry_run");
+const ENTRY_FIELDS: [Field; 5] = [SNS_TOPIC_NAME, PHONE_NUMBER_JSON_FILE, MESSAGE, TIME_ZONE, DRY_RUN];
+
+/// What happens to an entry whose topic or roster cannot be read.
+const SKIPPED: &str = "entry skipped";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,6 +44,9 @@ pub struct MappingEntry {
     pub time_zone: Option<Tz>,
     /// Every alert of this project is a dry run: handy while a project is being set up.
     pub dry_run: bool,
+    /// Where the entry and its fields are in the file (`[1].dry_run`), for later findings.
+    #[serde(skip)]
+    pub location: ObjectLocation,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,41 +58,9 @@ pub struct MappingReport {
 
 impl Mapping {
     pub fn parse(source: &str, bytes: &[u8]) -> MappingReport {
-        let mut problems = Vec::new();
-        let items = match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Array(items)) => items,
-            Ok(other) => {
-                let found = if other.is_object() { "an object" } else { "a non-array value" };
-                problems.push(Problem::error(
-                    source,
-                    None,
-                    format!("expected an array of mapping entries, found {found}"),
-                ));
-                return MappingReport { mapping: None, problems };
-            }
-            Err(err) => {
-                problems.push(Problem::error(source, None, format!("not valid JSON: {err}")));
-                return MappingReport { mapping: None, problems };
-            }
-        };
-        let mut entries: Vec<MappingEntry> = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let location = format!("[{i}]");
-            let Some(entry) = parse_entry(source, &location, item, &mut problems) else { continue };
-            if entries.iter().any(|e| e.sns_topic_name == entry.sns_topic_name) {
-                problems.push(Problem::warning(
-                    source,
-                    Some(location),
-                    format!("topic {} is mapped twice; the first entry is used", entry.sns_topic_name),
-                ));
-                continue;
-            }
-            entries.push(entry);
-        }
-        if items.is_empty() {
-            problems.push(Problem::warning(source, None, "the mapping has no entries"));
-        }
-        MappingReport { mapping: Some(Mapping { entries }), problems }
+        let mut reader = Reader::new(source);
+        let mapping = read(&mut reader, bytes);
+        MappingReport { mapping, problems: reader.finish() }
     }
 
     pub fn lookup(&self, topic_name: &str) -> Option<&MappingEntry> {
@@ -89,35 +74,56 @@ pub fn topic_name_from_arn(arn: &str) -> Option<&str> {
     (arn.starts_with("arn:") && !name.is_empty()).then_some(name)
 }
 
-fn parse_entry(source: &str, location: &str, item: &Value, problems: &mut Vec<Problem>) -> Option<MappingEntry> {
-    let Value::Object(fields) = item else {
-        problems.push(Problem::error(source, Some(location.to_owned()), "expected a mapping entry object"));
+fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Mapping> {
+    let root = JsonPath::root();
+    let value = reader.document(bytes)?;
+    let Value::Array(items) = &value else {
+        reader.expected(&root, "an array of mapping entries", kind(&value), "");
         return None;
     };
-    let topic = text(source, location, fields, ("snsTopicName", "sns_topic_name"), true, problems);
-    let file = text(source, location, fields, ("phoneNumberJsonFile", "phone_number_json_file"), true, problems);
-    let message = text(source, location, fields, ("message", "message"), false, problems);
-    let zone = text(source, location, fields, ("timeZone", "time_zone"), false, problems);
+    let mut entries: Vec<MappingEntry> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Some(entry) = parse_entry(reader, root.index(i), item) else { continue };
+        if entries.iter().any(|e| e.sns_topic_name == entry.sns_topic_name) {
+            reader.warning(
+                &entry.location.at,
+                format!("topic {} is mapped twice; the first entry is used", entry.sns_topic_name),
+            );
+            continue;
+        }
+        entries.push(entry);
+    }
+    if items.is_empty() {
+        reader.warning(&root, "the mapping has no entries");
+    }
+    Some(Mapping { entries })
+}
+
+/// One entry. An entry whose topic or roster cannot be read is skipped, so its topic's alerts
+/// ring the fallback number; a bad optional field is ignored and the deployment's setting
+/// used, so the project's alerts still ring its roster.
+fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<MappingEntry> {
+    let mut fields = reader.object(item, at, "a mapping entry object", SKIPPED)?;
+    fields.unknown_keys(reader, &ENTRY_FIELDS);
+    let topic = required_text(reader, &mut fields, SNS_TOPIC_NAME);
+    let file = required_text(reader, &mut fields, PHONE_NUMBER_JSON_FILE);
+    let message = optional_text(reader, &mut fields, MESSAGE, "the deployment's message is spoken");
+    let zone = optional_text(reader, &mut fields, TIME_ZONE, "the deployment's zone is used");
     let time_zone = zone.and_then(|name| match name.parse::<Tz>() {
         Ok(tz) => Some(tz),
         Err(_) => {
-            problems.push(Problem::error(
-                source,
-                Some(format!("{location}.timeZone")),
+            reader.error(
+                &fields.path(TIME_ZONE),
                 format!("{name:?} is not an IANA time zone (e.g. Asia/Tokyo); the deployment's zone is used"),
-            ));
+            );
             None
         }
     });
-    let dry_run = match fields.get("dryRun").or_else(|| fields.get("dry_run")) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(flag)) => *flag,
-        Some(_) => {
-            problems.push(Problem::error(
-                source,
-                Some(format!("{location}.dryRun")),
-                "must be true or false; treated as true",
-            ));
+    let dry_run = match fields.get(reader, DRY_RUN, "not a dry run: alerts ring as usual") {
+        Lookup::Absent | Lookup::Conflict | Lookup::Found(Found { value: Value::Null, .. }) => false,
+        Lookup::Found(Found { value: Value::Bool(flag), .. }) => *flag,
+        Lookup::Found(_) => {
+            reader.error(&fields.path(DRY_RUN), "must be true or false; treated as true");
             true
         }
     };
@@ -127,34 +133,29 @@ fn parse_entry(source: &str, location: &str, item: &Value, problems: &mut Vec<Pr
         message: message.filter(|m| !m.trim().is_empty()),
         time_zone,
         dry_run,
+        location: fields.into_location(),
     })
 }
 
-fn text(
-    source: &str,
-    location: &str,
-    fields: &Map<String, Value>,
-    (camel, snake): (&str, &str),
-    required: bool,
-    problems: &mut Vec<Problem>,
-) -> Option<String> {
-    match fields.get(camel).or_else(|| fields.get(snake)) {
-        Some(Value::String(value)) if !value.trim().is_empty() => Some(value.trim().to_owned()),
-        None | Some(Value::Null) if !required => None,
-        None => {
-            problems.push(Problem::error(
-                source,
-                Some(location.to_owned()),
-                format!("missing {camel} (or {snake}); entry skipped"),
-            ));
+fn required_text(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field) -> Option<String> {
+    let found = fields.require(reader, field, SKIPPED)?;
+    match found.value {
+        Value::String(value) if !value.trim().is_empty() => Some(value.trim().to_owned()),
+        other => {
+            reader.expected(&fields.path(field), "a non-empty string", shown(other), SKIPPED);
             None
         }
-        Some(_) => {
-            problems.push(Problem::error(
-                source,
-                Some(format!("{location}.{camel}")),
-                if required { "must be a non-empty string; entry skipped" } else { "must be a string; ignored" },
-            ));
+    }
+}
+
+fn optional_text(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field, instead: &str) -> Option<String> {
+    match fields.get(reader, field, &format!("ignored, {instead}")) {
+        Lookup::Found(Found { value: Value::String(value), .. }) if !value.trim().is_empty() => {
+            Some(value.trim().to_owned())
+        }
+        Lookup::Absent | Lookup::Conflict | Lookup::Found(Found { value: Value::Null, .. }) => None,
+        Lookup::Found(Found { value, .. }) => {
+            reader.expected(&fields.path(field), "a non-empty string", shown(value), &format!("ignored, {instead}"));
             None
         }
     }
@@ -194,6 +195,105 @@ mod tests {
             [
                 "error: mapping.json: [0]: missing phoneNumberJsonFile (or phone_number_json_file); entry skipped",
                 "error: mapping.json: [1].timeZone: \"Mars/Base\" is not an IANA time zone (e.g. Asia/Tokyo); the deployment's zone is used",
+            ]
+        );
+    }
+
+    fn texts(report: &MappingReport) -> Vec<String> {
+        report.problems.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn an_unknown_key_is_a_warning_naming_the_file_the_entry_and_the_key() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[{"snsTopicName":"a","phoneNumberJsonFile":"a.json"},
+                 {"snsTopicName":"b","phoneNumberJsonFile":"b.json","timezone":"UTC","dryrun":true}]"#,
+        );
+        let b = report.mapping.as_ref().unwrap().lookup("b").unwrap().clone();
+        assert_eq!((b.time_zone, b.dry_run), (None, false), "a misspelt key is ignored, not guessed");
+        let expected = "(expected one of: snsTopicName, phoneNumberJsonFile, message, timeZone, dryRun, \
+                        or their snake_case forms)";
+        assert_eq!(
+            texts(&report),
+            [
+                format!(
+                    "warning: mapping.json: [1].timezone: unknown field, ignored; did you mean timeZone? {expected}"
+                ),
+                format!("warning: mapping.json: [1].dryrun: unknown field, ignored; did you mean dryRun? {expected}"),
+            ]
+        );
+        assert!(!report.problems.iter().any(Problem::is_error));
+    }
+
+    #[test]
+    fn both_spellings_with_different_values_are_an_error() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[{"snsTopicName":"a","sns_topic_name":"b","phoneNumberJsonFile":"a.json"},
+                 {"snsTopicName":"c","phoneNumberJsonFile":"c.json","timeZone":"UTC","time_zone":"Asia/Tokyo",
+                  "dryRun":true,"dry_run":false,"message":"M","MESSAGE":"x"},
+                 {"snsTopicName":"d","sns_topic_name":"d","phoneNumberJsonFile":"d.json"}]"#,
+        );
+        let mapping = report.mapping.as_ref().unwrap();
+        assert!(mapping.lookup("a").is_none() && mapping.lookup("b").is_none(), "which topic is unknown: skipped");
+        let c = mapping.lookup("c").unwrap();
+        assert_eq!((c.time_zone, c.dry_run, c.message.as_deref()), (None, false, Some("M")));
+        assert!(mapping.lookup("d").is_some(), "the same value twice is no conflict");
+        let texts = texts(&report);
+        assert!(
+            texts[1].starts_with("warning: mapping.json: [1].MESSAGE: unknown field, ignored; did you mean message?")
+        );
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        assert_eq!(
+            [&texts[0], &texts[2], &texts[3]],
+            [
+                "error: mapping.json: [0]: both snsTopicName and sns_topic_name are given, with different values; \
+                 keep one; entry skipped",
+                "error: mapping.json: [1]: both timeZone and time_zone are given, with different values; keep one; \
+                 ignored, the deployment's zone is used",
+                "error: mapping.json: [1]: both dryRun and dry_run are given, with different values; keep one; \
+                 not a dry run: alerts ring as usual",
+            ]
+        );
+    }
+
+    #[test]
+    fn entries_remember_where_their_fields_are_as_the_file_spells_them() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[{"snsTopicName":"a","phoneNumberJsonFile":"a.json"},
+                 {"sns_topic_name":"b","phone_number_json_file":"b.json","dry_run":true,"message":"m"}]"#,
+        );
+        let mapping = report.mapping.unwrap();
+        let [a, b] = &mapping.entries[..] else { panic!("two entries") };
+        assert_eq!(a.location.at.to_string(), "[0]");
+        assert_eq!(a.location.field(DRY_RUN).to_string(), "[0].dryRun");
+        assert_eq!(b.location.field(DRY_RUN).to_string(), "[1].dry_run");
+        assert_eq!(b.location.field(PHONE_NUMBER_JSON_FILE).to_string(), "[1].phone_number_json_file");
+        assert_eq!(b.location.field(MESSAGE).to_string(), "[1].message");
+    }
+
+    #[test]
+    fn wrong_types_say_what_was_expected_and_what_happens_instead() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[3, {"snsTopicName":"a","phone_number_json_file":7},
+                 {"snsTopicName":"b","phoneNumberJsonFile":"b.json","message":"","time_zone":9,"dry_run":"yes"}]"#,
+        );
+        let b = report.mapping.as_ref().unwrap().lookup("b").unwrap().clone();
+        assert_eq!((b.message, b.time_zone, b.dry_run), (None, None, true));
+        assert_eq!(
+            texts(&report),
+            [
+                "error: mapping.json: [0]: expected a mapping entry object, found a number; entry skipped",
+                "error: mapping.json: [1].phone_number_json_file: expected a non-empty string, found a number; \
+                 entry skipped",
+                "error: mapping.json: [2].message: expected a non-empty string, found \"\"; ignored, the deployment's \
+                 message is spoken",
+                "error: mapping.json: [2].time_zone: expected a non-empty string, found a number; ignored, the \
+                 deployment's zone is used",
+                "error: mapping.json: [2].dry_run: must be true or false; treated as true",
             ]
         );
     }

@@ -5,13 +5,16 @@
 //! place-call and check-contact fill `calls`, and next-target folds the calls into `history`
 //! and sets `decision`, the next `current` attempt or the final `outcome`.
 
+use std::fmt;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::alert::Alert;
 use crate::config::Timing;
-use crate::phone::PhoneNumber;
-use crate::plan::PlannedAttempt;
+use crate::escalation::plan::PlannedAttempt;
+use crate::phone::{MaskedNumber, PhoneNumber};
 use crate::problem::Problem;
 
 /// The whole state of one escalation, as it passes between the workflow's states.
@@ -31,7 +34,8 @@ pub struct EscalationState {
     /// present: the workflow's `Done` state reads it, and a missing path fails an execution.
     #[serde(default)]
     pub roster: Option<String>,
-    pub time_zone: String,
+    /// The IANA zone "today" is read in (`"Asia/Tokyo"` on the wire).
+    pub time_zone: Tz,
     /// "Today" in the roster's time zone, which chose the duty group.
     pub today: NaiveDate,
     pub attempts: Vec<PlannedAttempt>,
@@ -52,7 +56,7 @@ pub struct EscalationState {
     #[serde(default)]
     pub outcome: Option<Outcome>,
     /// An estimate of the execution's history events so far; the escalation ends before it
-    /// could pass Step Functions' limit (see [`crate::decision::HISTORY_EVENT_BUDGET`]).
+    /// could pass Step Functions' limit (see [`crate::escalation::decision::HISTORY_EVENT_BUDGET`]).
     #[serde(default)]
     pub history_events: u32,
 }
@@ -126,7 +130,7 @@ pub struct CallRecord {
     pub attempt: u32,
     /// Connect's ContactId; absent when no call was placed (refused, dry run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact_id: Option<String>,
+    pub contact_id: Option<ContactId>,
     pub status: CallStatus,
     pub placed_at: DateTime<Utc>,
     /// When the status was last read from Connect.
@@ -144,6 +148,55 @@ pub struct CallRecord {
     /// recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<crate::report::StepFailure>,
+}
+
+/// Amazon Connect's ContactId of a placed call. It serialises as the plain string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContactId(String);
+
+impl ContactId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ContactId {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for ContactId {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl std::ops::Deref for ContactId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ContactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ContactId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ContactId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
 }
 
 /// What a call is doing, or how it ended.
@@ -220,7 +273,7 @@ pub struct Outcome {
     pub summary: String,
     /// Masked number of the person who pressed the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acknowledged_by: Option<String>,
+    pub acknowledged_by: Option<MaskedNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -231,7 +284,7 @@ pub struct Outcome {
     pub calls_placed: u32,
     /// In a dry run: every number a real alert would ring, in order, masked, per attempt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub call_list: Vec<Vec<String>>,
+    pub call_list: Vec<Vec<MaskedNumber>>,
     #[serde(default)]
     pub problems: Vec<Problem>,
 }
@@ -271,5 +324,14 @@ mod tests {
             serde_json::from_str(r#"{"escalationId":"e","attempt":0,"message":"m"}"#).unwrap();
         assert_eq!(request.phone_number, None);
         assert!(!request.dry_run);
+    }
+
+    #[test]
+    fn typed_fields_keep_their_wire_strings() {
+        let id: ContactId = serde_json::from_str("\"c-1\"").unwrap();
+        assert_eq!((id.as_str(), serde_json::to_string(&id).unwrap().as_str()), ("c-1", "\"c-1\""));
+        let zone: Tz = serde_json::from_str("\"America/Los_Angeles\"").unwrap();
+        assert_eq!(serde_json::to_string(&zone).unwrap(), "\"America/Los_Angeles\"");
+        assert!(serde_json::from_str::<Tz>("\"JST+9\"").is_err());
     }
 }

@@ -3,7 +3,8 @@
 //! A [`PhoneNumber`] is only ever built by [`PhoneNumber::parse`], so a value of this type is
 //! always dialable. Its `Display` and `Debug` print the masked form, which makes it hard to
 //! leak a full number into a log line by accident; [`PhoneNumber::as_str`] gives the real one
-//! to the code that dials.
+//! to the code that dials. A [`MaskedNumber`] is the masked form as the payloads and reports
+//! carry it; [`scrub_numbers`] masks the numbers inside free text.
 
 use std::fmt;
 
@@ -81,6 +82,70 @@ impl fmt::Debug for PhoneNumber {
     }
 }
 
+/// A masked phone number (`+8190****5678`), the only form of a number that payloads, reports
+/// and notifications show. It serialises as that string. Whatever it is built from is masked
+/// ([`mask`] leaves an already masked string as it is), so a number read back from JSON in
+/// clear can never pass through in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct MaskedNumber(String);
+
+impl MaskedNumber {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for MaskedNumber {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
+impl From<&str> for MaskedNumber {
+    fn from(value: &str) -> Self {
+        Self(mask(value))
+    }
+}
+
+impl From<&PhoneNumber> for MaskedNumber {
+    fn from(value: &PhoneNumber) -> Self {
+        Self(value.masked())
+    }
+}
+
+impl From<MaskedNumber> for String {
+    fn from(value: MaskedNumber) -> Self {
+        value.0
+    }
+}
+
+impl std::ops::Deref for MaskedNumber {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MaskedNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for MaskedNumber {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for MaskedNumber {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// Masks any string that may be a phone number: the first five and last four characters
 /// stay (`+8190****5678`), shorter strings keep less. Works on invalid input too, so that
 /// a typo in a roster can be reported without printing the whole number.
@@ -94,6 +159,26 @@ pub fn mask(raw: &str) -> String {
     let start: String = chars[..head].iter().collect();
     let end: String = chars[chars.len() - tail..].iter().collect();
     format!("{start}****{end}")
+}
+
+/// Masks every phone-number-like run (`+` and 6 or more digits) in free text such as a
+/// Connect error message, so that it can be logged and kept in the execution's output.
+pub fn scrub_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('+') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        if digits >= 6 {
+            out.push_str(&mask(&rest[at..at + 1 + digits]));
+        } else {
+            out.push_str(&rest[at..at + 1 + digits]);
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -146,5 +231,26 @@ mod tests {
         let n: PhoneNumber = serde_json::from_str("\"+819012345678\"").unwrap();
         assert_eq!(serde_json::to_string(&n).unwrap(), "\"+819012345678\"");
         assert!(serde_json::from_str::<PhoneNumber>("\"+81xx\"").is_err());
+    }
+
+    #[test]
+    fn a_masked_number_serialises_as_the_masked_string_and_stays_masked() {
+        let masked = MaskedNumber::from(&PhoneNumber::parse("+819012345678").unwrap());
+        assert_eq!(masked, "+8190****5678");
+        assert_eq!(serde_json::to_string(&masked).unwrap(), "\"+8190****5678\"");
+        let read: MaskedNumber = serde_json::from_str("\"+8190****5678\"").unwrap();
+        assert_eq!(read, masked);
+        // A number in clear is masked on the way in; masking is idempotent at every length.
+        let clear: MaskedNumber = serde_json::from_str("\"+819012345678\"").unwrap();
+        assert_eq!(clear.as_str(), "+8190****5678");
+        for raw in ["+819012345678", "+1234567", "+12", "東京都千代田区一二三"] {
+            assert_eq!(mask(&mask(raw)), mask(raw), "{raw}");
+        }
+    }
+
+    #[test]
+    fn scrubbing_masks_every_number_in_free_text() {
+        assert_eq!(scrub_numbers("call +12 then +819012345678."), "call +12 then +8190****5678.");
+        assert_eq!(scrub_numbers("no number"), "no number");
     }
 }

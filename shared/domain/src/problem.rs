@@ -62,9 +62,35 @@ pub fn has_errors(problems: &[Problem]) -> bool {
     problems.iter().any(Problem::is_error)
 }
 
+/// How many problems a notification lists before it says how many more there are.
+pub const SHOWN_PROBLEMS: usize = 10;
+
+/// The problems to show people, one line each: at most [`SHOWN_PROBLEMS`], then
+/// `… and N more (see <elsewhere>)`. Plain text: the caller escapes it for where it goes.
+pub fn problem_lines<'p>(problems: impl IntoIterator<Item = &'p Problem>, elsewhere: &str) -> Vec<String> {
+    let problems: Vec<&Problem> = problems.into_iter().collect();
+    let mut lines: Vec<String> = problems.iter().take(SHOWN_PROBLEMS).map(ToString::to_string).collect();
+    if problems.len() > SHOWN_PROBLEMS {
+        lines.push(format!("… and {} more (see {elsewhere})", problems.len() - SHOWN_PROBLEMS));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problem_lines_show_ten_and_count_the_rest() {
+        let problems: Vec<Problem> =
+            (0..12).map(|i| Problem::error("r.json", Some(format!("group{i}")), "bad")).collect();
+        let lines = problem_lines(&problems, "the logs");
+        assert_eq!(lines.len(), 11);
+        assert_eq!(lines[0], "error: r.json: group0: bad");
+        assert_eq!(lines[10], "… and 2 more (see the logs)");
+        assert_eq!(problem_lines(&problems[..3], "x").len(), 3);
+        assert!(problem_lines(&[], "x").is_empty());
+    }
 
     #[test]
     fn display_names_source_location_and_message() {

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::alert::{Alert, AlertInput};
-use crate::calls::scrub_numbers;
 use crate::payload::{CallRecord, CallStatus, EscalationState};
+use crate::phone::{MaskedNumber, scrub_numbers};
 use crate::problem::Problem;
 
 /// At most this many problems are listed; the report says how many more there were.
@@ -117,7 +117,7 @@ pub enum ReportStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FallbackCall {
-    pub phone_number: String,
+    pub phone_number: MaskedNumber,
     pub status: CallStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -162,7 +162,7 @@ impl FailureReport {
             failure,
             alert,
             fallback_call: Some(FallbackCall {
-                phone_number: call.phone_number.masked(),
+                phone_number: MaskedNumber::from(&call.phone_number),
                 status: call.status,
                 detail: call.detail.as_deref().map(scrub_numbers),
             }),

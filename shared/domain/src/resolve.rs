@@ -1,24 +1,23 @@
-//! From an alert to the escalation state: pick the roster (through the mapping in mapping
-//! mode), read it, plan the attempts and build the message. resolve-roster runs this against
-//! S3; `oncall plan` runs the very same code against a local folder, so a preview always
-//! agrees with what a real alert would do.
+//! From an alert to the escalation state, reading the files: the mapping in mapping mode,
+//! then the roster it selects. resolve-roster runs this against S3; `oncall plan` runs the
+//! very same code against a local folder, so a preview always agrees with what a real alert
+//! would do. What is selected and planned is the escalation engine's
+//! ([`crate::escalation::start`]); this module only reads.
 //!
 //! Every problem along the way (missing mapping entry, unreadable or broken roster, odd
 //! input) is collected into `problems` and the plan falls back to the fallback number;
 //! only a transient store failure is an error, so the workflow can retry it.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
-use crate::alert::{AlertInput, INPUT};
+use crate::alert::AlertInput;
 use crate::config::RosterConfig;
-use crate::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attempt};
+use crate::escalation::plan::NobodyToRing;
+use crate::escalation::start::{MappingFile, RosterFile, select, start};
 use crate::mapping::Mapping;
-use crate::message::spoken_message;
-use crate::payload::{CurrentAttempt, EscalationState};
-use crate::plan::{NobodyToRing, local_date, plan_attempts};
+use crate::payload::EscalationState;
 use crate::problem::Problem;
-use crate::roster::{Roster, RosterReport};
+use crate::roster::Roster;
 use crate::store::{ObjectStore, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,116 +40,40 @@ impl ResolveError {
     }
 }
 
-/// What the mapping (or simple mode) selected for this alert.
-struct Selection {
-    roster_key: Option<String>,
-    message: String,
-    time_zone: Tz,
-    dry_run: bool,
-}
-
 /// Builds the escalation for one alert. `now` is the real time; the input's `at`, when
 /// given, only moves the date the roster is read for.
 pub async fn resolve(
     store: &impl ObjectStore,
     config: &RosterConfig,
-    input: AlertInput,
+    mut input: AlertInput,
     escalation_id: String,
     now: DateTime<Utc>,
 ) -> Result<EscalationState, ResolveError> {
-    let AlertInput { alert, dry_run, at, mut problems } = input;
-    let selection = select(store, config, alert.topic_name.as_deref(), &mut problems).await?;
-
-    let mut roster_location = None;
-    let roster = match &selection.roster_key {
+    let mapping = match &config.mapping_key {
         None => None,
         Some(key) => {
             let location = store.location(key);
-            match read(store, key, &mut problems).await? {
-                None => None,
-                Some(bytes) => {
-                    let RosterReport { roster, problems: found } = Roster::parse(&location, &bytes);
-                    problems.extend(found);
-                    roster_location = Some(location);
-                    roster
-                }
-            }
+            let mapping = read(store, key, &mut input.problems).await?.and_then(|bytes| {
+                let report = Mapping::parse(&location, &bytes);
+                input.problems.extend(report.problems);
+                report.mapping
+            });
+            Some((location, mapping))
         }
     };
+    let file = mapping.as_ref().map(|(location, mapping)| MappingFile { location, mapping: mapping.as_ref() });
+    let selection = select(config, file, input.alert.topic_name.as_deref(), &mut input.problems);
 
-    let today = local_date(at.unwrap_or(now), selection.time_zone);
-    let attempts = plan_attempts(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
-    let dry_run = dry_run || selection.dry_run;
-    let wait_seconds = if dry_run { 0 } else { config.timing.poll_interval_seconds };
-    let current = attempts
-        .first()
-        .map(|first| CurrentAttempt::from_plan(first, wait_seconds))
-        .ok_or_else(|| NobodyToRing { reason: "the plan has no attempts".to_owned() })?;
-    let message = spoken_message(&selection.message, &alert);
-    let history_events = EVENTS_BEFORE_FIRST_ATTEMPT.saturating_add(events_per_attempt(current.phone_numbers.len()));
-    Ok(EscalationState {
-        escalation_id,
-        started_at: now,
-        alert: alert.kept(),
-        message,
-        dry_run,
-        roster: roster_location,
-        time_zone: selection.time_zone.name().to_owned(),
-        today,
-        attempts,
-        timing: config.timing,
-        problems,
-        current,
-        calls: Vec::new(),
-        history: Vec::new(),
-        decision: None,
-        outcome: None,
-        history_events,
-    })
-}
-
-async fn select(
-    store: &impl ObjectStore,
-    config: &RosterConfig,
-    topic: Option<&str>,
-    problems: &mut Vec<Problem>,
-) -> Result<Selection, ResolveError> {
-    let mut selection = Selection {
-        roster_key: Some(config.roster_key.clone()),
-        message: config.alarm_message.clone(),
-        time_zone: config.time_zone,
-        dry_run: false,
+    let roster = match &selection.roster_key {
+        None => None,
+        Some(key) => read(store, key, &mut input.problems).await?.map(|bytes| {
+            let location = store.location(key);
+            let report = Roster::parse(&location, &bytes);
+            input.problems.extend(report.problems);
+            RosterFile { location, roster: report.roster }
+        }),
     };
-    let Some(mapping_key) = &config.mapping_key else { return Ok(selection) };
-    // In mapping mode nothing but the mapping may choose the roster: a default roster could
-    // belong to another project and ring people who have nothing to do with the alert.
-    selection.roster_key = None;
-    let Some(bytes) = read(store, mapping_key, problems).await? else { return Ok(selection) };
-    let report = Mapping::parse(&store.location(mapping_key), &bytes);
-    problems.extend(report.problems);
-    let Some(mapping) = report.mapping else { return Ok(selection) };
-    let Some(topic) = topic else {
-        problems.push(Problem::error(
-            INPUT,
-            Some("TopicArn".into()),
-            "no SNS topic in the alert, and MAPPING_JSON_FILE needs one to choose the roster; the fallback number is rung",
-        ));
-        return Ok(selection);
-    };
-    match mapping.lookup(topic) {
-        None => problems.push(Problem::error(
-            store.location(mapping_key),
-            None,
-            format!("topic {topic} is not in the mapping; the fallback number is rung"),
-        )),
-        Some(entry) => {
-            selection.roster_key = Some(entry.phone_number_json_file.clone());
-            selection.message = entry.message.clone().unwrap_or(selection.message);
-            selection.time_zone = entry.time_zone.unwrap_or(selection.time_zone);
-            selection.dry_run = entry.dry_run;
-        }
-    }
-    Ok(selection)
+    Ok(start(config, input, selection, roster, escalation_id, now)?)
 }
 
 /// Reads an object; a missing or unreadable one becomes a problem, a transient failure an error.
@@ -177,10 +100,11 @@ async fn read(
 mod tests {
     use super::*;
     use crate::config::Timing;
+    use crate::escalation::plan::RepeatSettings;
     use crate::phone::PhoneNumber;
-    use crate::plan::RepeatSettings;
     use crate::store::MemoryStore;
     use chrono::TimeZone;
+    use chrono_tz::Tz;
     use serde_json::json;
 
     fn config(mapping: Option<&str>) -> RosterConfig {
@@ -239,7 +163,7 @@ mod tests {
         let state = run(&store, &config(Some("mapping.json")), input).await;
         assert_eq!(numbers(&state)[0], ["+811111111111"]);
         assert_eq!(state.message, "A案件で障害です。");
-        assert_eq!(state.time_zone, "Pacific/Honolulu");
+        assert_eq!(state.time_zone.name(), "Pacific/Honolulu");
         assert_eq!(state.problems, vec![]);
     }
 

@@ -11,11 +11,13 @@
 //! duty to the wrong people; the escalation then rings the fallback number. An invalid
 //! phone number only drops that number: its group is still rung, and so is the fallback.
 
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::phone::PhoneNumber;
 use crate::problem::Problem;
+use crate::reader::{Field, Found, JsonPath, Lookup, Object, Reader, kind, short};
 
 /// A parsed roster: groups in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,64 +54,19 @@ pub struct RosterReport {
     pub problems: Vec<Problem>,
 }
 
-/// One spelling pair of a roster field: (documented camelCase, original snake_case).
-const START_DAY: (&str, &str) = ("startDay", "start_day");
-const END_DAY: (&str, &str) = ("endDay", "end_day");
-const PHONE_NUMBER: (&str, &str) = ("phoneNumber", "phone_number");
+const START_DAY: Field = Field::new("startDay", "start_day");
+const END_DAY: Field = Field::new("endDay", "end_day");
+const PHONE_NUMBER: Field = Field::new("phoneNumber", "phone_number");
+/// An optional label shown instead of `groupN`.
+const NAME: Field = Field::word("name");
+const GROUP_FIELDS: [Field; 4] = [START_DAY, END_DAY, PHONE_NUMBER, NAME];
 
 impl Roster {
     /// Parses a roster file. `source` names it in problems (`s3://bucket/key` or a path).
     pub fn parse(source: &str, bytes: &[u8]) -> RosterReport {
-        let mut problems = Vec::new();
-        let value: Value = match serde_json::from_slice(bytes) {
-            Ok(value) => value,
-            Err(err) => {
-                problems.push(Problem::error(source, None, format!("not valid JSON: {err}")));
-                return RosterReport { roster: None, problems };
-            }
-        };
-        let entries: Vec<(String, String, &Value)> = match &value {
-            Value::Array(items) => {
-                items.iter().enumerate().map(|(i, item)| (format!("group{}", i + 1), format!("[{i}]"), item)).collect()
-            }
-            Value::Object(map) => {
-                for key in map.keys().filter(|key| !is_group_key(key)) {
-                    problems.push(Problem::warning(
-                        source,
-                        Some(key.clone()),
-                        "old-format group keys are named groupN (group1, group2, ...); used in file order anyway",
-                    ));
-                }
-                map.iter().map(|(key, item)| (key.clone(), key.clone(), item)).collect()
-            }
-            other => {
-                problems.push(Problem::error(
-                    source,
-                    None,
-                    format!("expected an array of groups (or an object of groupN entries), found {}", kind(other)),
-                ));
-                return RosterReport { roster: None, problems };
-            }
-        };
-        if entries.is_empty() {
-            problems.push(Problem::error(source, None, "the roster has no groups"));
-            return RosterReport { roster: None, problems };
-        }
-
-        let mut groups = Vec::with_capacity(entries.len());
-        let mut usable = true;
-        for (name, location, item) in entries {
-            match parse_group(source, &name, &location, item, &mut problems) {
-                Some(group) => groups.push(group),
-                None => usable = false,
-            }
-        }
-        if !usable {
-            return RosterReport { roster: None, problems };
-        }
-        let roster = Roster { groups };
-        roster.coverage_warnings(source, &mut problems);
-        RosterReport { roster: Some(roster), problems }
+        let mut reader = Reader::new(source);
+        let roster = read(&mut reader, bytes);
+        RosterReport { roster, problems: reader.finish() }
     }
 
     /// The first group, in file order, whose range contains `day` (as the original chose).
@@ -117,177 +74,169 @@ impl Roster {
         self.groups.iter().position(|group| group.covers(day))
     }
 
+    /// The group on duty on `date` (the first, in file order, whose days contain its day of
+    /// the month), and its position: what an escalation on that date rings first.
+    pub fn duty_group_on(&self, date: NaiveDate) -> Option<(usize, &DutyGroup)> {
+        let index = self.group_for_day(date.day())?;
+        Some((index, &self.groups[index]))
+    }
+
     /// Overlaps and uncovered days are legal but usually mistakes.
-    fn coverage_warnings(&self, source: &str, problems: &mut Vec<Problem>) {
+    fn coverage_warnings(&self, reader: &mut Reader<'_>) {
         for (i, earlier) in self.groups.iter().enumerate() {
             for later in &self.groups[i + 1..] {
                 let from = earlier.start_day.max(later.start_day);
                 let to = earlier.end_day.min(later.end_day);
                 if from <= to {
-                    problems.push(Problem::warning(
-                        source,
-                        Some(later.name.clone()),
+                    reader.warning(
+                        &JsonPath::root().key(&later.name),
                         format!(
                             "days {} overlap with {}; {} is on duty then (the first group in the file wins)",
                             day_range(from, to),
                             earlier.name,
                             earlier.name
                         ),
-                    ));
+                    );
                 }
             }
         }
         let uncovered: Vec<u32> = (1..=31).filter(|day| self.group_for_day(*day).is_none()).collect();
-        for (from, to) in runs(&uncovered) {
-            problems.push(Problem::warning(
-                source,
-                None,
+        for (from, to) in day_runs(&uncovered) {
+            reader.warning(
+                &JsonPath::root(),
                 format!(
                     "days {} are covered by no group; the fallback number is rung on those days",
                     day_range(from, to)
                 ),
-            ));
+            );
         }
     }
 }
 
-fn parse_group(
-    source: &str,
-    name: &str,
-    location: &str,
-    item: &Value,
-    problems: &mut Vec<Problem>,
-) -> Option<DutyGroup> {
-    let Value::Object(fields) = item else {
-        problems.push(Problem::error(
-            source,
-            Some(location.to_owned()),
-            format!("expected a group object, found {}", kind(item)),
-        ));
-        return None;
-    };
-    for key in fields.keys() {
-        let known = [START_DAY, END_DAY, PHONE_NUMBER].iter().any(|(camel, snake)| key == camel || key == snake)
-            || key == "name";
-        if !known {
-            problems.push(Problem::warning(
-                source,
-                Some(format!("{location}.{key}")),
-                "unknown field, ignored (expected startDay, endDay, phoneNumber or their snake_case forms)",
-            ));
+impl DutyGroup {
+    /// The numbers an attempt on this group rings: the group's, and the fallback number too
+    /// when the group is incomplete. The flag says whether the fallback was added.
+    pub fn numbers_with_fallback(&self, fallback: Option<&PhoneNumber>) -> (Vec<PhoneNumber>, bool) {
+        let mut numbers = self.phone_numbers.clone();
+        match fallback.filter(|f| self.incomplete && !numbers.contains(f)) {
+            Some(fallback) => {
+                numbers.push(fallback.clone());
+                (numbers, true)
+            }
+            None => (numbers, false),
         }
     }
-    let name = match fields.get("name") {
-        Some(Value::String(label)) if !label.trim().is_empty() => label.clone(),
-        _ => name.to_owned(),
+}
+
+fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
+    let value = reader.document(bytes)?;
+    let root = JsonPath::root();
+    // (default name, path, group) in file order.
+    let entries: Vec<(String, JsonPath, &Value)> = match &value {
+        Value::Array(items) => {
+            items.iter().enumerate().map(|(i, item)| (format!("group{}", i + 1), root.index(i), item)).collect()
+        }
+        Value::Object(map) => {
+            for key in map.keys().filter(|key| !is_group_key(key)) {
+                reader.warning(
+                    &root.key(key),
+                    "old-format group keys are named groupN (group1, group2, ...); used in file order anyway",
+                );
+            }
+            map.iter().map(|(key, item)| (key.clone(), root.key(key), item)).collect()
+        }
+        other => {
+            reader.expected(&root, "an array of groups (or an object of groupN entries)", kind(other), "");
+            return None;
+        }
     };
-    let start = day_field(source, location, fields, START_DAY, problems);
-    let end = day_field(source, location, fields, END_DAY, problems);
-    let numbers = phone_numbers(source, location, fields, problems);
+    if entries.is_empty() {
+        reader.error(&root, "the roster has no groups");
+        return None;
+    }
+    let mut groups = Vec::with_capacity(entries.len());
+    let mut usable = true;
+    for (name, at, item) in entries {
+        match group(reader, name, at, item) {
+            Some(group) => groups.push(group),
+            None => usable = false,
+        }
+    }
+    if !usable {
+        return None;
+    }
+    let roster = Roster { groups };
+    roster.coverage_warnings(reader);
+    Some(roster)
+}
+
+fn group(reader: &mut Reader<'_>, name: String, at: JsonPath, item: &Value) -> Option<DutyGroup> {
+    let mut fields = reader.object(item, at, "a group object", "")?;
+    fields.unknown_keys(reader, &GROUP_FIELDS);
+    let name = match fields.get(reader, NAME, "") {
+        Lookup::Found(Found { value: Value::String(label), .. }) if !label.trim().is_empty() => label.clone(),
+        _ => name,
+    };
+    let start = day(reader, &mut fields, START_DAY);
+    let end = day(reader, &mut fields, END_DAY);
+    let numbers = phone_numbers(reader, &mut fields);
     let (start_day, end_day) = (start?, end?);
     if start_day > end_day {
-        problems.push(Problem::error(
-            source,
-            Some(location.to_owned()),
+        reader.error(
+            fields.at(),
             format!("starts on day {start_day} but ends on day {end_day}; a group must not end before it starts"),
-        ));
+        );
         return None;
     }
     let (phone_numbers, incomplete) = numbers?;
     Some(DutyGroup { name, start_day, end_day, phone_numbers, incomplete })
 }
 
-/// Reads one of the two spellings of a field; both present and different is an error.
-fn field<'a>(
-    source: &str,
-    location: &str,
-    fields: &'a Map<String, Value>,
-    (camel, snake): (&str, &str),
-    problems: &mut Vec<Problem>,
-) -> Option<(&'a Value, String)> {
-    match (fields.get(camel), fields.get(snake)) {
-        (Some(a), Some(b)) if a != b => {
-            problems.push(Problem::error(
-                source,
-                Some(location.to_owned()),
-                format!("both {camel} and {snake} are given, with different values; keep one"),
-            ));
-            None
-        }
-        (Some(value), _) => Some((value, format!("{location}.{camel}"))),
-        (None, Some(value)) => Some((value, format!("{location}.{snake}"))),
-        (None, None) => {
-            problems.push(Problem::error(source, Some(location.to_owned()), format!("missing {camel} (or {snake})")));
-            None
-        }
-    }
-}
-
-fn day_field(
-    source: &str,
-    location: &str,
-    fields: &Map<String, Value>,
-    names: (&str, &str),
-    problems: &mut Vec<Problem>,
-) -> Option<u32> {
-    let (value, at) = field(source, location, fields, names, problems)?;
-    match value.as_u64() {
+fn day(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field) -> Option<u32> {
+    let found = fields.require(reader, field, "")?;
+    match found.value.as_u64() {
         Some(day @ 1..=31) => u32::try_from(day).ok(),
         _ => {
-            problems.push(Problem::error(
-                source,
-                Some(at),
-                format!("must be a whole number from 1 to 31, found {}", short(value)),
-            ));
+            reader.expected(&fields.path(field), "a whole number from 1 to 31", short(found.value), "");
             None
         }
     }
 }
 
 /// The valid numbers of a group, and whether any listed number was unusable.
-fn phone_numbers(
-    source: &str,
-    location: &str,
-    fields: &Map<String, Value>,
-    problems: &mut Vec<Problem>,
-) -> Option<(Vec<PhoneNumber>, bool)> {
-    let (value, at) = field(source, location, fields, PHONE_NUMBER, problems)?;
-    let Value::Array(items) = value else {
-        problems.push(Problem::error(
-            source,
-            Some(at),
-            format!("must be an array of phone numbers, found {}", kind(value)),
-        ));
+fn phone_numbers(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<(Vec<PhoneNumber>, bool)> {
+    let found = fields.require(reader, PHONE_NUMBER, "")?;
+    let at = fields.path(PHONE_NUMBER);
+    let Value::Array(items) = found.value else {
+        reader.expected(&at, "an array of phone numbers", kind(found.value), "");
         return None;
     };
     let mut numbers: Vec<PhoneNumber> = Vec::with_capacity(items.len());
     let mut incomplete = false;
     for (i, item) in items.iter().enumerate() {
-        let at = format!("{at}[{i}]");
+        let at = at.index(i);
         let parsed = match item {
-            Value::String(raw) => {
-                PhoneNumber::parse(raw.trim()).map_err(|err| format!("{err}; this number is not dialled"))
+            Value::String(raw) => PhoneNumber::parse(raw.trim()),
+            other => {
+                incomplete = true;
+                reader.expected(&at, "a string", kind(other), "not dialled");
+                continue;
             }
-            other => Err(format!("expected a string, found {}; not dialled", kind(other))),
         };
         match parsed {
             Ok(number) if numbers.contains(&number) => {
-                problems.push(Problem::warning(source, Some(at), format!("{number} is listed twice; rung once")));
+                reader.warning(&at, format!("{number} is listed twice; rung once"));
             }
             Ok(number) => numbers.push(number),
-            Err(message) => {
+            Err(err) => {
                 incomplete = true;
-                problems.push(Problem::error(source, Some(at), message));
+                reader.error(&at, format!("{err}; this number is not dialled"));
             }
         }
     }
     if items.is_empty() {
         incomplete = true;
-        problems.push(Problem::error(
-            source,
-            Some(at),
-            "the group has no phone numbers; the fallback number is rung instead",
-        ));
+        reader.error(&at, "the group has no phone numbers; the fallback number is rung instead");
     }
     Some((numbers, incomplete))
 }
@@ -296,32 +245,13 @@ fn is_group_key(key: &str) -> bool {
     key.strip_prefix("group").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A value for an error message, cut short so a huge value cannot flood it.
-fn short(value: &Value) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(40) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
-
-fn day_range(from: u32, to: u32) -> String {
+/// `7`, or `1-3`: a run of days for people.
+pub fn day_range(from: u32, to: u32) -> String {
     if from == to { from.to_string() } else { format!("{from}-{to}") }
 }
 
-/// Consecutive runs in a sorted list of days.
-fn runs(days: &[u32]) -> Vec<(u32, u32)> {
+/// Consecutive runs in a sorted list of days: `[1, 2, 3, 7]` → `[(1, 3), (7, 7)]`.
+pub fn day_runs(days: &[u32]) -> Vec<(u32, u32)> {
     let mut out: Vec<(u32, u32)> = Vec::new();
     for &day in days {
         match out.last_mut() {
@@ -470,6 +400,38 @@ mod tests {
     }
 
     #[test]
+    fn an_incomplete_group_rings_the_fallback_too_once() {
+        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12345","+1x"]}]"#);
+        let group = &report.roster.unwrap().groups[0];
+        let fallback = PhoneNumber::parse("+19999").unwrap();
+        let (numbers, added) = group.numbers_with_fallback(Some(&fallback));
+        assert_eq!(
+            (numbers.iter().map(PhoneNumber::as_str).collect::<Vec<_>>(), added),
+            (vec!["+12345", "+19999"], true)
+        );
+        assert_eq!(group.numbers_with_fallback(None), (vec![PhoneNumber::parse("+12345").unwrap()], false));
+        let listed = PhoneNumber::parse("+12345").unwrap();
+        assert!(!group.numbers_with_fallback(Some(&listed)).1, "already in the group");
+        let complete = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12345"]}]"#).roster.unwrap();
+        assert!(!complete.groups[0].numbers_with_fallback(Some(&fallback)).1);
+    }
+
+    #[test]
+    fn day_runs_and_ranges_read_naturally() {
+        assert_eq!(day_runs(&[1, 2, 3, 7, 9, 10]), [(1, 3), (7, 7), (9, 10)]);
+        assert_eq!((day_range(7, 7), day_range(1, 3)), ("7".to_owned(), "1-3".to_owned()));
+    }
+
+    #[test]
+    fn unknown_group_fields_suggest_the_known_spelling() {
+        let report = parse(r#"[{"startDay":1,"endday":31,"end_day":31,"phoneNumber":["+12"]}]"#);
+        assert!(report.roster.is_some());
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert_eq!(report.problems[0].location.as_deref(), Some("[0].endday"));
+        assert!(report.problems[0].message.contains("did you mean endDay?"), "{}", report.problems[0]);
+    }
+
+    #[test]
     fn first_group_in_file_order_wins() {
         let roster = parse(
             r#"[{"startDay":10,"endDay":20,"phoneNumber":["+12"]},{"startDay":1,"endDay":31,"phoneNumber":["+13"]}]"#,
@@ -478,5 +440,10 @@ mod tests {
         .unwrap();
         assert_eq!(roster.group_for_day(15), Some(0));
         assert_eq!(roster.group_for_day(5), Some(1));
+        // The same choice by date: its day of the month, whatever the month.
+        let on = |m, d| roster.duty_group_on(NaiveDate::from_ymd_opt(2026, m, d).unwrap()).map(|(i, g)| (i, &g.name));
+        assert_eq!(on(11, 15), Some((0, &"group1".to_owned())));
+        assert_eq!(on(2, 5), Some((1, &"group2".to_owned())));
+        assert_eq!(on(12, 31), Some((1, &"group2".to_owned())));
     }
 }

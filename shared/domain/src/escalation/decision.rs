@@ -21,8 +21,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::payload::{
-    Action, AttemptRecord, CallRecord, CallStatus, CurrentAttempt, Decision, EscalationState, Outcome, OutcomeStatus,
+    Action, AttemptRecord, CallRecord, CallStatus, ContactId, CurrentAttempt, Decision, EscalationState, Outcome,
+    OutcomeStatus,
 };
+use crate::phone::{MaskedNumber, PhoneNumber};
 use crate::problem::Problem;
 
 /// A STANDARD execution's history holds at most 25,000 events; one more fails the execution,
@@ -50,9 +52,94 @@ pub const ANSWERED_CALL_LIMIT_SECONDS: i64 = 600;
 /// person on the line ends the call (key or hang-up), and the flow's bound is minutes long.
 pub const ANSWERED_POLL_SECONDS: u32 = 10;
 
-/// Returns the next state: `decision` is set, and on anything but `wait` the current
-/// attempt's calls move into `history` (the caller then stops those still live).
-pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
+/// One decision: the next state, and the calls to hang up before it is handed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// `decision` is set; on anything but `wait` the current attempt's calls have moved into
+    /// `history`, and `current` is the next attempt or `outcome` is set.
+    pub state: EscalationState,
+    /// The calls of the attempt that just ended that are still live: nobody should answer a
+    /// call that no longer means anything. Empty while the attempt goes on.
+    pub stop: Vec<ContactId>,
+}
+
+/// What became of one call the handler was told to stop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopResult {
+    /// Connect stopped it.
+    Stopped,
+    /// It had already ended (Connect no longer knows it as live).
+    AlreadyEnded,
+    /// It could not be stopped, even after retries: why, without phone numbers.
+    Failed(String),
+}
+
+/// Decides what the escalation does next at `now`; see the module's rules.
+pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> Step {
+    let state = next_state(state, now);
+    let attempt_over = matches!(&state.decision, Some(decision) if decision.action != Action::Wait);
+    let stop = match state.history.last() {
+        Some(finished) if attempt_over => {
+            finished.calls.iter().filter(|c| !c.status.is_final()).filter_map(|c| c.contact_id.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
+    Step { state, stop }
+}
+
+impl Step {
+    /// The number of a call in [`Step::stop`], for the logs.
+    pub fn number(&self, contact_id: &ContactId) -> Option<&PhoneNumber> {
+        let finished = self.state.history.last()?;
+        finished.calls.iter().find(|c| c.contact_id.as_ref() == Some(contact_id)).map(|c| &c.phone_number)
+    }
+
+    /// The state to hand on once the calls in [`Step::stop`] were stopped: each call says what
+    /// became of it, and a call that could not be stopped is a problem of the escalation (and
+    /// of its outcome), never a failure: an acknowledgement must not turn into one.
+    pub fn stopped(self, results: &[(ContactId, StopResult)], now: DateTime<Utc>) -> EscalationState {
+        let mut state = self.state;
+        let Some(finished) = state.history.last_mut() else {
+            return state;
+        };
+        let mut not_stopped = Vec::new();
+        for call in finished.calls.iter_mut().filter(|c| !c.status.is_final()) {
+            let Some(id) = &call.contact_id else { continue };
+            let Some((_, result)) = results.iter().find(|(stopped, _)| stopped == id) else { continue };
+            match result {
+                StopResult::Stopped => {
+                    call.status = CallStatus::Stopped;
+                    call.ended_at = Some(now);
+                }
+                StopResult::AlreadyEnded => {
+                    call.status = CallStatus::Stopped;
+                    call.detail = Some("had already ended when the attempt was over".to_owned());
+                }
+                StopResult::Failed(why) => {
+                    call.detail = Some(format!("could not be stopped: {why}"));
+                    not_stopped.push(call.phone_number.masked());
+                }
+            }
+        }
+        let attempt = finished.index + 1;
+        if !not_stopped.is_empty() {
+            let problem = Problem::warning(
+                "escalation",
+                None,
+                format!("{} of attempt {attempt} could not be stopped and may still ring", not_stopped.join(", ")),
+            );
+            if let Some(outcome) = &mut state.outcome {
+                outcome.problems.push(problem.clone());
+            }
+            state.problems.push(problem);
+        }
+        state
+    }
+}
+
+/// The next state: `decision` is set, and on anything but `wait` the current attempt's calls
+/// move into `history`.
+fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     let mut next = state.clone();
     next.history_events = state.history_events.saturating_add(EVENTS_PER_POLL);
     let attempt = &state.current;
@@ -61,7 +148,7 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     if let Some(ack) = first_acknowledgement(&state.calls) {
         let acknowledged_at = ack.checked_at.or(ack.ended_at).unwrap_or(now);
         let seconds = (acknowledged_at - state.started_at).num_seconds().max(0);
-        let who = ack.phone_number.masked();
+        let who = MaskedNumber::from(&ack.phone_number);
         finish_attempt(&mut next, format!("{who} pressed the key"));
         let group = attempt.group.as_deref().map(|g| format!(" ({g})")).unwrap_or_default();
         let summary = format!(
@@ -161,8 +248,8 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     }
 
     let outcome = if state.dry_run {
-        let call_list: Vec<Vec<String>> =
-            state.attempts.iter().map(|a| a.phone_numbers.iter().map(|n| n.masked()).collect()).collect();
+        let call_list: Vec<Vec<MaskedNumber>> =
+            state.attempts.iter().map(|a| a.phone_numbers.iter().map(MaskedNumber::from).collect()).collect();
         let calls: usize = call_list.iter().map(Vec::len).sum();
         let summary = format!(
             "Dry run: a real alert would make {} attempts and {calls} calls; nobody was rung",
@@ -191,12 +278,12 @@ fn first_acknowledgement(calls: &[CallRecord]) -> Option<&CallRecord> {
         .min_by_key(|c| c.checked_at.or(c.ended_at).unwrap_or(c.placed_at))
 }
 
-/// Moves the current attempt's calls into the history.
 /// The masked numbers of `calls`, comma-separated.
 fn numbers(calls: &[CallRecord]) -> String {
     calls.iter().map(|c| c.phone_number.to_string()).collect::<Vec<_>>().join(", ")
 }
 
+/// Moves the current attempt's calls into the history.
 fn finish_attempt(state: &mut EscalationState, ended_because: String) {
     let calls = std::mem::take(&mut state.calls);
     state.history.push(AttemptRecord {
@@ -265,9 +352,7 @@ mod tests {
     use super::*;
     use crate::alert::Alert;
     use crate::config::Timing;
-    use crate::phone::PhoneNumber;
-    use crate::plan::PlannedAttempt;
-    use crate::problem::Problem;
+    use crate::escalation::plan::PlannedAttempt;
     use chrono::{Duration, NaiveDate, TimeZone};
 
     fn t(seconds: i64) -> DateTime<Utc> {
@@ -298,7 +383,7 @@ mod tests {
             message: "boom".into(),
             dry_run: false,
             roster: None,
-            time_zone: "Asia/Tokyo".into(),
+            time_zone: chrono_tz::Tz::Asia__Tokyo,
             today: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             current: CurrentAttempt::from_plan(&attempts[0], 10),
             attempts,
@@ -316,7 +401,7 @@ mod tests {
         CallRecord {
             phone_number: n(number),
             attempt: 0,
-            contact_id: Some(format!("contact-{number}")),
+            contact_id: Some(format!("contact-{number}").into()),
             status,
             placed_at: t(10),
             checked_at: Some(t(25)),
@@ -335,7 +420,7 @@ mod tests {
     fn one_acknowledgement_ends_the_escalation_with_an_outcome() {
         let given =
             state(vec![call("+819011110001", CallStatus::Ringing), call("+819011110002", CallStatus::Acknowledged)]);
-        let next = decide(&given, t(30));
+        let next = decide(&given, t(30)).state;
         assert_eq!(action(&next), Action::Acknowledged);
         let outcome = next.outcome.unwrap();
         assert_eq!(outcome.status, OutcomeStatus::Acknowledged);
@@ -357,7 +442,7 @@ mod tests {
     #[test]
     fn waits_a_poll_while_calls_are_live_inside_the_interval() {
         let given = state(vec![call("+819011110001", CallStatus::Ringing), call("+819011110002", CallStatus::Busy)]);
-        let next = decide(&given, t(30));
+        let next = decide(&given, t(30)).state;
         assert_eq!(action(&next), Action::Wait);
         assert_eq!(next.current.wait_seconds, 10);
         assert_eq!(next.calls, given.calls);
@@ -368,10 +453,10 @@ mod tests {
     fn the_last_wait_never_runs_past_the_end_of_the_attempt() {
         let given = state(vec![call("+819011110001", CallStatus::Ringing)]);
         // Placed at t(10), interval 60: the attempt ends at t(70).
-        assert_eq!(decide(&given, t(66)).current.wait_seconds, 4);
-        assert_eq!(action(&decide(&given, t(69))), Action::Wait);
-        assert_eq!(decide(&given, t(69)).current.wait_seconds, 1);
-        assert_eq!(action(&decide(&given, t(70))), Action::NextAttempt);
+        assert_eq!(decide(&given, t(66)).state.current.wait_seconds, 4);
+        assert_eq!(action(&decide(&given, t(69)).state), Action::Wait);
+        assert_eq!(decide(&given, t(69)).state.current.wait_seconds, 1);
+        assert_eq!(action(&decide(&given, t(70)).state), Action::NextAttempt);
     }
 
     #[test]
@@ -380,14 +465,14 @@ mod tests {
         // interval ends: the attempt waits for the key (or the flow's hang-up).
         let listening = CallRecord { answered_at: Some(t(11)), ..call("+819011110001", CallStatus::InProgress) };
         let given = state(vec![listening, call("+819011110002", CallStatus::Ringing)]);
-        let next = decide(&given, t(80));
+        let next = decide(&given, t(80)).state;
         assert_eq!(action(&next), Action::Wait);
         assert_eq!(next.current.wait_seconds, ANSWERED_POLL_SECONDS);
         assert!(next.decision.unwrap().reason.contains("on the line past the 60 s interval"));
         // The key pressed at 90 s still counts.
         let mut pressed = given.clone();
         pressed.calls[0].status = CallStatus::Acknowledged;
-        assert_eq!(action(&decide(&pressed, t(90))), Action::Acknowledged);
+        assert_eq!(action(&decide(&pressed, t(90)).state), Action::Acknowledged);
     }
 
     #[test]
@@ -395,27 +480,27 @@ mod tests {
         // Voicemail picks up at once: its hang-up must be seen at the next short poll, so the
         // next group is rung within seconds.
         let answered = || CallRecord { answered_at: Some(t(11)), ..call("+819011110001", CallStatus::InProgress) };
-        let next = decide(&state(vec![answered()]), t(15));
+        let next = decide(&state(vec![answered()]), t(15)).state;
         assert_eq!(action(&next), Action::Wait);
         assert_eq!(next.current.wait_seconds, 10);
         assert!(next.decision.unwrap().reason.contains("s left"));
         let mut short = state(vec![answered()]);
         short.timing.poll_interval_seconds = 1;
-        assert_eq!(decide(&short, t(15)).current.wait_seconds, 1);
+        assert_eq!(decide(&short, t(15)).state.current.wait_seconds, 1);
     }
 
     #[test]
     fn an_answered_call_that_ends_without_the_key_ends_the_attempt_at_once() {
         let mut hung_up = call("+819011110001", CallStatus::AnsweredWithoutKey);
         hung_up.answered_at = Some(t(11));
-        let next = decide(&state(vec![hung_up, call("+819011110002", CallStatus::Busy)]), t(40));
+        let next = decide(&state(vec![hung_up, call("+819011110002", CallStatus::Busy)]), t(40)).state;
         assert_eq!(action(&next), Action::NextAttempt);
     }
 
     #[test]
     fn an_answered_call_open_past_the_limit_is_given_up() {
         let stuck = CallRecord { answered_at: Some(t(11)), ..call("+819011110001", CallStatus::InProgress) };
-        let next = decide(&state(vec![stuck]), t(11 + ANSWERED_CALL_LIMIT_SECONDS));
+        let next = decide(&state(vec![stuck]), t(11 + ANSWERED_CALL_LIMIT_SECONDS)).state;
         assert_eq!(action(&next), Action::NextAttempt);
         assert!(next.history[0].ended_because.contains("still open after 600 s"), "{}", next.history[0].ended_because);
         assert_eq!(next.history[0].calls[0].status, CallStatus::InProgress, "left for next-target to stop");
@@ -424,8 +509,8 @@ mod tests {
     #[test]
     fn every_poll_and_attempt_counts_towards_the_history_estimate() {
         let given = state(vec![call("+819011110001", CallStatus::Ringing)]);
-        assert_eq!(decide(&given, t(30)).history_events, EVENTS_PER_POLL);
-        let next = decide(&given, t(75));
+        assert_eq!(decide(&given, t(30)).state.history_events, EVENTS_PER_POLL);
+        let next = decide(&given, t(75)).state;
         assert_eq!(next.history_events, EVENTS_PER_POLL + events_per_attempt(1));
     }
 
@@ -433,7 +518,7 @@ mod tests {
     fn the_escalation_ends_before_another_attempt_would_pass_the_history_limit() {
         let mut given = state(vec![call("+819011110001", CallStatus::Busy)]);
         given.history_events = HISTORY_EVENT_BUDGET - EVENTS_PER_POLL - 10;
-        let next = decide(&given, t(20));
+        let next = decide(&given, t(20)).state;
         assert_eq!(action(&next), Action::Exhausted);
         let outcome = next.outcome.unwrap();
         assert!(outcome.summary.contains("cut short by the history limit"), "{}", outcome.summary);
@@ -448,7 +533,7 @@ mod tests {
     fn a_poll_that_would_pass_the_history_limit_ends_the_attempt() {
         let mut given = state(vec![call("+819011110001", CallStatus::Ringing)]);
         given.history_events = HISTORY_EVENT_BUDGET - EVENTS_PER_POLL;
-        let next = decide(&given, t(30));
+        let next = decide(&given, t(30)).state;
         assert_ne!(action(&next), Action::Wait);
         assert!(next.history[0].ended_because.contains("history limit"), "{}", next.history[0].ended_because);
     }
@@ -458,7 +543,7 @@ mod tests {
         let mut voicemail = call("+819011110002", CallStatus::AnsweredWithoutKey);
         voicemail.detail = Some("CUSTOMER_DISCONNECT".into());
         let given = state(vec![call("+819011110001", CallStatus::Busy), voicemail]);
-        let next = decide(&given, t(20));
+        let next = decide(&given, t(20)).state;
         assert_eq!(action(&next), Action::NextAttempt);
         assert_eq!(next.current.index, 1);
         assert_eq!(next.current.group.as_deref(), Some("group2"));
@@ -474,7 +559,7 @@ mod tests {
     #[test]
     fn moves_on_when_the_interval_passes_with_calls_still_ringing() {
         let given = state(vec![call("+819011110001", CallStatus::Ringing)]);
-        let next = decide(&given, t(75));
+        let next = decide(&given, t(75)).state;
         assert_eq!(action(&next), Action::NextAttempt);
         assert!(next.history[0].ended_because.contains("within 60 s"), "{}", next.history[0].ended_because);
         assert_eq!(next.history[0].calls[0].status, CallStatus::Ringing);
@@ -487,7 +572,7 @@ mod tests {
         // attempt has run 55 s of its 60.
         let mut given = state(vec![not_placed, call("+819011110001", CallStatus::Ringing)]);
         given.calls[1].placed_at = t(10);
-        let next = decide(&given, t(65));
+        let next = decide(&given, t(65)).state;
         assert_eq!(action(&next), Action::Wait);
         assert_eq!(next.current.wait_seconds, 5);
     }
@@ -500,14 +585,14 @@ mod tests {
             error: Some(crate::report::StepFailure { error: "ConnectFailed".into(), cause: "long".into() }),
             ..call("+819011110001", CallStatus::Failed)
         };
-        let next = decide(&state(vec![not_placed]), t(20));
+        let next = decide(&state(vec![not_placed]), t(20)).state;
         let ended = &next.history[0].ended_because;
         assert!(ended.contains("+8190****0001 failed (could not be placed: ConnectFailed)"), "{ended}");
     }
 
     #[test]
     fn an_attempt_without_any_call_moves_on() {
-        let next = decide(&state(Vec::new()), t(5));
+        let next = decide(&state(Vec::new()), t(5)).state;
         assert_eq!(action(&next), Action::NextAttempt);
         assert_eq!(next.history[0].ended_because, "no call was placed");
     }
@@ -522,7 +607,7 @@ mod tests {
             ended_because: "every call ended without the key".into(),
         });
         given.current = CurrentAttempt::from_plan(&given.attempts[1], 10);
-        let next = decide(&given, t(100));
+        let next = decide(&given, t(100)).state;
         assert_eq!(action(&next), Action::Exhausted);
         let outcome = next.outcome.unwrap();
         assert_eq!(outcome.status, OutcomeStatus::NobodyAcknowledged);
@@ -540,13 +625,13 @@ mod tests {
         let dry =
             |number: &str, attempt: u32| CallRecord { contact_id: None, attempt, ..call(number, CallStatus::DryRun) };
         given.calls = vec![dry("+819011110001", 0), dry("+819011110002", 0)];
-        let second = decide(&given, t(10));
+        let second = decide(&given, t(10)).state;
         assert_eq!(action(&second), Action::NextAttempt);
         assert_eq!(second.current.wait_seconds, 0);
 
         let mut last = second;
         last.calls = vec![dry("+819022220003", 1)];
-        let done = decide(&last, t(10));
+        let done = decide(&last, t(10)).state;
         assert_eq!(action(&done), Action::Exhausted);
         let outcome = done.outcome.unwrap();
         assert_eq!(outcome.status, OutcomeStatus::DryRun);
@@ -556,5 +641,45 @@ mod tests {
             done.history[0].ended_because,
             "dry run, nobody was rung; a real alert would ring +8190****0001, +8190****0002"
         );
+    }
+
+    #[test]
+    fn the_live_calls_of_an_ended_attempt_are_the_ones_to_stop() {
+        let given =
+            state(vec![call("+819011110001", CallStatus::Ringing), call("+819011110002", CallStatus::Acknowledged)]);
+        let step = decide(&given, t(30));
+        assert_eq!(step.stop, vec![ContactId::from("contact-+819011110001")]);
+        assert_eq!(step.number(&step.stop[0]), Some(&n("+819011110001")));
+        // While the attempt goes on nothing is stopped, and a call never placed has no contact.
+        assert!(decide(&state(vec![call("+819011110001", CallStatus::Ringing)]), t(30)).stop.is_empty());
+        let not_placed = CallRecord { contact_id: None, ..call("+819011110001", CallStatus::Ringing) };
+        assert!(decide(&state(vec![not_placed]), t(75)).stop.is_empty());
+    }
+
+    #[test]
+    fn stopped_calls_say_so_and_one_that_could_not_be_stopped_is_a_problem() {
+        let given = state(vec![
+            call("+819011110001", CallStatus::Acknowledged),
+            call("+819011110002", CallStatus::Ringing),
+            call("+819011110003", CallStatus::Ringing),
+            call("+819011110004", CallStatus::InProgress),
+        ]);
+        let step = decide(&given, t(30));
+        assert_eq!(step.stop.len(), 3);
+        let results = [
+            (step.stop[0].clone(), StopResult::Stopped),
+            (step.stop[1].clone(), StopResult::AlreadyEnded),
+            (step.stop[2].clone(), StopResult::Failed("throttled".into())),
+        ];
+        let next = step.stopped(&results, t(31));
+        let calls = &next.history[0].calls;
+        assert_eq!((calls[1].status, calls[1].ended_at), (CallStatus::Stopped, Some(t(31))));
+        assert_eq!(calls[2].status, CallStatus::Stopped);
+        assert_eq!(calls[2].detail.as_deref(), Some("had already ended when the attempt was over"));
+        assert_eq!(calls[3].status, CallStatus::InProgress);
+        assert_eq!(calls[3].detail.as_deref(), Some("could not be stopped: throttled"));
+        let expected = "+8190****0004 of attempt 1 could not be stopped and may still ring";
+        assert_eq!(next.problems.last().unwrap().message, expected);
+        assert_eq!(next.outcome.unwrap().problems.last().unwrap().message, expected);
     }
 }

@@ -1,493 +1,43 @@
-//! A simulator of the four Amazon Connect operations the escalation uses
-//! (StartOutboundVoiceContact, DescribeContact, GetContactAttributes, StopContact), speaking
-//! their restJson1 wire format so that the real `aws-sdk-connect` client reaches it through
-//! `endpoint_url`. Amazon Connect has no emulator; this is how every calling behaviour is
-//! tested without a phone.
-//!
-//! Each callee's behaviour is scripted ([`Callee`]): acknowledges after N seconds, answers
-//! without a key (voicemail), busy, never answers, refused, invalid number, throttled for the
-//! first K requests. Time is a [`SimClock`]: manual in tests (advanced by the test, so no test
-//! sleeps) or the wall clock for local end-to-end runs. The simulator honours ClientToken,
-//! records every request, rejects requests without a SigV4 `Authorization` header, and has
-//! control endpoints under `/_sim/`. See `tests/CONNECT_SIMULATOR.md`.
+//! The simulator.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method};
 use axum::routing::{get, post};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+
+use super::clock::{SimClock, lock};
+use super::contact::{Contact, ContactView, Timeline};
+use super::http::{
+    control_advance, control_contacts, control_faults, control_get_script, control_now, control_requests,
+    control_reset, control_script, sdk_request,
+};
+use super::request::{Fault, Operation, RecordedRequest, SimResponse};
+use super::script::{Behaviour, Callee, Flow, Script};
 
 /// The default account and region in the ARNs the simulator returns.
 const ARN_PREFIX: &str = "arn:aws:connect:ap-northeast-1:123456789012:instance";
 
-// ---------------------------------------------------------------------------------------------
-// Scripts
-
-/// How one callee behaves when rung. JSON: `{"behaviour": "acknowledges", "afterSeconds": 5}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "behaviour", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
-pub enum Behaviour {
-    /// Answers after `answerAfterSeconds` (default: 2, never later than the key), presses 1
-    /// `afterSeconds` after the call started; the flow says goodbye and hangs up
-    /// `hangUpAfterSeconds` (default 5) after the key.
-    Acknowledges {
-        #[serde(default = "five")]
-        after_seconds: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        answer_after_seconds: Option<u64>,
-        #[serde(default = "five")]
-        hang_up_after_seconds: u64,
-    },
-    /// Answered (by a person or a voicemail box) after `answerAfterSeconds` (default 10), no
-    /// key pressed; ends `hangUpAfterSeconds` (default 30) after the answer.
-    Voicemail {
-        #[serde(default = "ten")]
-        answer_after_seconds: u64,
-        #[serde(default = "thirty")]
-        hang_up_after_seconds: u64,
-    },
-    /// The line is busy: the call ends after `afterSeconds` (default 1) with `TELECOM_BUSY`.
-    Busy {
-        #[serde(default = "one")]
-        after_seconds: u64,
-    },
-    /// Rings. With `ringSeconds` it rings out then (`TELECOM_UNANSWERED`); without, it rings
-    /// until it is stopped.
-    NeverAnswers {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        ring_seconds: Option<u64>,
-    },
-    /// Never connects: ends after `afterSeconds` (default 1) with `reason` (default
-    /// `TELECOM_PROBLEM`).
-    Fails {
-        #[serde(default = "one")]
-        after_seconds: u64,
-        #[serde(default = "telecom_problem")]
-        reason: String,
-    },
-    /// Connect will not call this destination: 403 `DestinationNotAllowedException`.
-    Refused,
-    /// Connect rejects the number: 400 `InvalidParameterException`.
-    InvalidNumber,
-}
-
-fn one() -> u64 {
-    1
-}
-fn five() -> u64 {
-    5
-}
-fn ten() -> u64 {
-    10
-}
-fn thirty() -> u64 {
-    30
-}
-fn telecom_problem() -> String {
-    "TELECOM_PROBLEM".to_owned()
-}
-
-/// A callee: a behaviour, and optionally how the service misbehaves around it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Callee {
-    #[serde(flatten)]
-    pub behaviour: Behaviour,
-    /// This many StartOutboundVoiceContact requests for the number are throttled (429
-    /// `LimitExceededException`) before one gets through.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub throttled_requests: u32,
-    /// For this many seconds after the call starts, DescribeContact and GetContactAttributes
-    /// answer 404 `ResourceNotFoundException`: a new contact is not visible at once.
-    #[serde(default, skip_serializing_if = "is_zero_u64")]
-    pub invisible_for_seconds: u64,
-    /// Every StopContact for this callee's contacts is throttled (429 `ThrottlingException`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub stop_throttled: bool,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
-fn is_zero_u64(n: &u64) -> bool {
-    *n == 0
-}
-
-impl Callee {
-    pub fn new(behaviour: Behaviour) -> Self {
-        Self { behaviour, throttled_requests: 0, invisible_for_seconds: 0, stop_throttled: false }
-    }
-
-    /// Answers at once and presses 1 after `seconds`.
-    pub fn acknowledges_after(seconds: u64) -> Self {
-        Self::new(Behaviour::Acknowledges {
-            after_seconds: seconds,
-            answer_after_seconds: None,
-            hang_up_after_seconds: 5,
-        })
-    }
-
-    /// Answered after `answer_after` seconds, hangs up `hang_up_after` seconds later, no key.
-    pub fn voicemail(answer_after: u64, hang_up_after: u64) -> Self {
-        Self::new(Behaviour::Voicemail { answer_after_seconds: answer_after, hang_up_after_seconds: hang_up_after })
-    }
-
-    pub fn busy() -> Self {
-        Self::new(Behaviour::Busy { after_seconds: 1 })
-    }
-
-    /// Rings until stopped.
-    pub fn never_answers() -> Self {
-        Self::new(Behaviour::NeverAnswers { ring_seconds: None })
-    }
-
-    /// Rings out after `seconds` with `TELECOM_UNANSWERED`.
-    pub fn rings_out_after(seconds: u64) -> Self {
-        Self::new(Behaviour::NeverAnswers { ring_seconds: Some(seconds) })
-    }
-
-    pub fn fails(reason: &str) -> Self {
-        Self::new(Behaviour::Fails { after_seconds: 1, reason: reason.to_owned() })
-    }
-
-    pub fn refused() -> Self {
-        Self::new(Behaviour::Refused)
-    }
-
-    pub fn invalid_number() -> Self {
-        Self::new(Behaviour::InvalidNumber)
-    }
-
-    /// The first `requests` StartOutboundVoiceContact requests for this number are throttled.
-    pub fn throttled_for(mut self, requests: u32) -> Self {
-        self.throttled_requests = requests;
-        self
-    }
-
-    /// The contact is unknown to DescribeContact for its first `seconds`.
-    pub fn invisible_for(mut self, seconds: u64) -> Self {
-        self.invisible_for_seconds = seconds;
-        self
-    }
-
-    /// StopContact is always throttled for this callee's calls.
-    pub fn stop_throttled(mut self) -> Self {
-        self.stop_throttled = true;
-        self
-    }
-}
-
-/// E.164 number → callee. Numbers not in the script never answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Script(pub BTreeMap<String, Callee>);
-
-impl Script {
-    /// Parses a script file, checking that every key is an E.164 number.
-    pub fn parse(json: &str) -> Result<Self, String> {
-        let script: Self = serde_json::from_str(json).map_err(|err| format!("not a simulator script: {err}"))?;
-        for number in script.0.keys() {
-            domain::phone::PhoneNumber::parse(number).map_err(|err| format!("script key: {err}"))?;
-        }
-        Ok(script)
-    }
-
-    pub fn with(mut self, number: &str, callee: Callee) -> Self {
-        self.0.insert(number.to_owned(), callee);
-        self
-    }
-}
-
-/// What the contact flow does with the callee, i.e. which attributes it sets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Flow {
-    /// The shipped flow: `acknowledged=true` when the callee presses 1.
-    #[default]
-    Shipped,
-    /// The original tool's flow: `isTalking=true` as soon as the call is answered.
-    Legacy,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Time
-
-/// The simulator's time. Manual clocks move only when the test advances them.
-#[derive(Debug, Clone)]
-pub enum SimClock {
-    Real,
-    Manual(Arc<Mutex<DateTime<Utc>>>),
-}
-
-impl SimClock {
-    /// A manual clock starting at `start`.
-    pub fn manual(start: DateTime<Utc>) -> Self {
-        Self::Manual(Arc::new(Mutex::new(start)))
-    }
-
-    /// A manual clock at the default start, 2025-01-06T00:00:00Z.
-    pub fn manual_default() -> Self {
-        Self::manual(Utc.with_ymd_and_hms(2025, 1, 6, 0, 0, 0).single().unwrap_or_default())
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        match self {
-            Self::Real => Utc::now(),
-            Self::Manual(now) => *lock(now),
-        }
-    }
-
-    /// Moves a manual clock forward; a real clock cannot be moved.
-    pub fn advance(&self, seconds: u64) -> Result<DateTime<Utc>, &'static str> {
-        match self {
-            Self::Real => Err("the simulator runs on the real clock; start it with --clock manual to advance time"),
-            Self::Manual(now) => {
-                let mut now = lock(now);
-                *now += Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000));
-                Ok(*now)
-            }
-        }
-    }
-}
-
-impl domain::calls::Clock for SimClock {
-    fn now(&self) -> DateTime<Utc> {
-        SimClock::now(self)
-    }
-}
-
-/// Locks a mutex, surviving a panicked test thread.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Contacts
-
-/// A call's life relative to its start, from the callee's behaviour.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Timeline {
-    answered: Option<u64>,
-    key: Option<u64>,
-    ended: Option<(u64, String)>,
-}
-
-impl Timeline {
-    fn of(behaviour: &Behaviour) -> Self {
-        match behaviour {
-            Behaviour::Acknowledges { after_seconds, answer_after_seconds, hang_up_after_seconds } => {
-                let key = *after_seconds;
-                Self {
-                    answered: Some(answer_after_seconds.unwrap_or(2).min(key)),
-                    key: Some(key),
-                    ended: Some((key + hang_up_after_seconds, "CONTACT_FLOW_DISCONNECT".to_owned())),
-                }
-            }
-            Behaviour::Voicemail { answer_after_seconds, hang_up_after_seconds } => Self {
-                answered: Some(*answer_after_seconds),
-                key: None,
-                ended: Some((answer_after_seconds + hang_up_after_seconds, "CUSTOMER_DISCONNECT".to_owned())),
-            },
-            Behaviour::Busy { after_seconds } => {
-                Self { answered: None, key: None, ended: Some((*after_seconds, "TELECOM_BUSY".to_owned())) }
-            }
-            Behaviour::NeverAnswers { ring_seconds } => {
-                Self { answered: None, key: None, ended: ring_seconds.map(|s| (s, "TELECOM_UNANSWERED".to_owned())) }
-            }
-            Behaviour::Fails { after_seconds, reason } => {
-                Self { answered: None, key: None, ended: Some((*after_seconds, reason.clone())) }
-            }
-            Behaviour::Refused | Behaviour::InvalidNumber => {
-                Self { answered: None, key: None, ended: Some((0, "OTHER".to_owned())) }
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Contact {
-    id: String,
-    instance_id: String,
-    destination: String,
-    client_token: Option<String>,
-    attributes: BTreeMap<String, String>,
-    initiated_at: DateTime<Utc>,
-    timeline: Timeline,
-    stopped_at: Option<DateTime<Utc>>,
-    invisible_for_seconds: u64,
-    stop_throttled: bool,
-}
-
-/// A contact as it stands at one instant: what DescribeContact and GetContactAttributes say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactView {
-    pub contact_id: String,
-    pub instance_id: String,
-    pub destination: String,
-    pub client_token: Option<String>,
-    pub initiated_at: DateTime<Utc>,
-    pub connected_at: Option<DateTime<Utc>>,
-    pub disconnected_at: Option<DateTime<Utc>>,
-    pub disconnect_reason: Option<String>,
-    /// The attributes given to StartOutboundVoiceContact plus those the flow has set.
-    pub attributes: BTreeMap<String, String>,
-    /// True when the escalation ended this call with StopContact.
-    pub stopped: bool,
-}
-
-impl ContactView {
-    pub fn is_live(&self) -> bool {
-        self.disconnected_at.is_none()
-    }
-}
-
-impl Contact {
-    /// False while a new contact is not yet visible to DescribeContact.
-    fn visible(&self, now: DateTime<Utc>) -> bool {
-        now >= self.at(self.invisible_for_seconds)
-    }
-
-    fn at(&self, offset: u64) -> DateTime<Utc> {
-        self.initiated_at + Duration::seconds(i64::try_from(offset).unwrap_or(i64::MAX / 1000))
-    }
-
-    fn view(&self, now: DateTime<Utc>, flow: Flow) -> ContactView {
-        let natural_end = self.timeline.ended.as_ref().map(|(offset, reason)| (self.at(*offset), reason.clone()));
-        let end = match (natural_end, self.stopped_at) {
-            (Some((at, reason)), Some(stopped)) if at <= stopped => Some((at, reason)),
-            (_, Some(stopped)) => Some((stopped, "API".to_owned())),
-            (natural, None) => natural,
-        };
-        let end = end.filter(|(at, _)| *at <= now);
-        // Nothing happens on the call after it ended.
-        let happened = |offset: Option<u64>| {
-            offset.map(|o| self.at(o)).filter(|at| *at <= now && end.as_ref().is_none_or(|(e, _)| at <= e))
-        };
-        let connected_at = happened(self.timeline.answered);
-        let key_at = happened(self.timeline.key);
-        let mut attributes = self.attributes.clone();
-        match flow {
-            Flow::Shipped if key_at.is_some() => {
-                attributes.insert("acknowledged".to_owned(), "true".to_owned());
-            }
-            Flow::Legacy if connected_at.is_some() => {
-                attributes.insert("isTalking".to_owned(), "true".to_owned());
-            }
-            _ => {}
-        }
-        ContactView {
-            contact_id: self.id.clone(),
-            instance_id: self.instance_id.clone(),
-            destination: self.destination.clone(),
-            client_token: self.client_token.clone(),
-            initiated_at: self.initiated_at,
-            connected_at,
-            disconnected_at: end.as_ref().map(|(at, _)| *at),
-            disconnect_reason: end.map(|(_, reason)| reason),
-            attributes,
-            stopped: self.stopped_at.is_some(),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Requests and faults
-
-/// The four operations, as recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Operation {
-    StartOutboundVoiceContact,
-    DescribeContact,
-    GetContactAttributes,
-    StopContact,
-    Unknown,
-}
-
-/// One request the simulator received, and how it answered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordedRequest {
-    pub operation: Operation,
-    pub method: String,
-    pub path: String,
-    /// The JSON body, `null` when there was none.
-    pub body: Value,
-    pub at: DateTime<Utc>,
-    pub signed: bool,
-    pub status: u16,
-    /// The `x-amzn-ErrorType` of an error answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_type: Option<String>,
-}
-
-/// An error injected into the next SDK requests, whatever their operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Fault {
-    /// 429: `LimitExceededException` for StartOutboundVoiceContact, `ThrottlingException` otherwise.
-    Throttling,
-    /// 500 `InternalServiceException`.
-    Internal,
-}
-
-/// An HTTP answer in Connect's format.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimResponse {
-    pub status: u16,
-    pub error_type: Option<String>,
-    pub body: Value,
-}
-
-impl SimResponse {
-    fn ok(body: Value) -> Self {
-        Self { status: 200, error_type: None, body }
-    }
-
-    fn error(status: u16, error_type: &str, message: impl Into<String>) -> Self {
-        Self { status, error_type: Some(error_type.to_owned()), body: json!({ "Message": message.into() }) }
-    }
-}
-
-impl IntoResponse for SimResponse {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, axum::Json(self.body)).into_response();
-        if let Some(error_type) = self.error_type.and_then(|e| HeaderValue::from_str(&e).ok()) {
-            response.headers_mut().insert("x-amzn-ErrorType", error_type);
-        }
-        response
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The simulator
-
 #[derive(Debug, Default)]
-struct Inner {
-    script: Script,
-    flow: Flow,
-    contacts: Vec<Contact>,
-    by_token: HashMap<String, String>,
-    start_requests_by_number: HashMap<String, u32>,
-    faults: VecDeque<Fault>,
-    requests: Vec<RecordedRequest>,
+pub(super) struct Inner {
+    pub(super) script: Script,
+    pub(super) flow: Flow,
+    pub(super) contacts: Vec<Contact>,
+    pub(super) by_token: HashMap<String, String>,
+    pub(super) start_requests_by_number: HashMap<String, u32>,
+    pub(super) faults: VecDeque<Fault>,
+    pub(super) requests: Vec<RecordedRequest>,
 }
 
 /// The simulator's state; cheap to clone (shared).
 #[derive(Debug, Clone)]
 pub struct ConnectSim {
-    inner: Arc<Mutex<Inner>>,
-    clock: SimClock,
+    pub(super) inner: Arc<Mutex<Inner>>,
+    pub(super) clock: SimClock,
 }
 
 impl ConnectSim {
@@ -654,7 +204,7 @@ impl ConnectSim {
 pub struct RunningSim {
     pub sim: ConnectSim,
     pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
+    pub(super) task: tokio::task::JoinHandle<()>,
 }
 
 impl RunningSim {
@@ -673,26 +223,26 @@ impl Drop for RunningSim {
 /// SigV4 leaves `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`
 /// and `x-amz-date`. The signature itself is not verified: the point is that the request went
 /// through the SDK's signer, as it must for the real service.
-fn is_signed(headers: &HeaderMap) -> bool {
+pub(super) fn is_signed(headers: &HeaderMap) -> bool {
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
     authorization.starts_with("AWS4-HMAC-SHA256 ")
         && ["Credential=", "SignedHeaders=", "Signature="].iter().all(|part| authorization.contains(part))
         && headers.contains_key("x-amz-date")
 }
 
-fn epoch(at: DateTime<Utc>) -> Value {
+pub(super) fn epoch(at: DateTime<Utc>) -> Value {
     // Connect sends fractional epoch seconds.
     #[allow(clippy::cast_precision_loss)]
     let seconds = at.timestamp_millis() as f64 / 1000.0;
     json!(seconds)
 }
 
-fn text<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
     body.get(field).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 impl Inner {
-    fn start(&mut self, body: &Value, now: DateTime<Utc>) -> SimResponse {
+    pub(super) fn start(&mut self, body: &Value, now: DateTime<Utc>) -> SimResponse {
         for field in ["InstanceId", "ContactFlowId", "DestinationPhoneNumber"] {
             if text(body, field).is_none() {
                 return SimResponse::error(400, "InvalidParameterException", format!("{field} is required"));
@@ -765,11 +315,11 @@ impl Inner {
     }
 
     /// A contact that DescribeContact can see now.
-    fn find(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> Option<&Contact> {
+    pub(super) fn find(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> Option<&Contact> {
         self.contacts.iter().find(|c| c.id == contact_id && c.instance_id == instance_id && c.visible(now))
     }
 
-    fn describe(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> SimResponse {
+    pub(super) fn describe(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> SimResponse {
         let Some(contact) = self.find(instance_id, contact_id, now) else {
             return SimResponse::error(404, "ResourceNotFoundException", format!("Contact {contact_id} not found"));
         };
@@ -798,14 +348,14 @@ impl Inner {
         SimResponse::ok(json!({ "Contact": out }))
     }
 
-    fn attributes(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> SimResponse {
+    pub(super) fn attributes(&self, instance_id: &str, contact_id: &str, now: DateTime<Utc>) -> SimResponse {
         match self.find(instance_id, contact_id, now) {
             Some(contact) => SimResponse::ok(json!({ "Attributes": contact.view(now, self.flow).attributes })),
             None => SimResponse::error(404, "ResourceNotFoundException", format!("Contact {contact_id} not found")),
         }
     }
 
-    fn stop(&mut self, body: &Value, now: DateTime<Utc>) -> SimResponse {
+    pub(super) fn stop(&mut self, body: &Value, now: DateTime<Utc>) -> SimResponse {
         let (Some(instance_id), Some(contact_id)) = (text(body, "InstanceId"), text(body, "ContactId")) else {
             return SimResponse::error(400, "InvalidParameterException", "InstanceId and ContactId are required");
         };
@@ -826,103 +376,10 @@ impl Inner {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// HTTP
-
-async fn sdk_request(
-    State(sim): State<ConnectSim>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> SimResponse {
-    sim.handle(&method, uri.path(), &headers, &body)
-}
-
-async fn control_requests(State(sim): State<ConnectSim>) -> axum::Json<Vec<RecordedRequest>> {
-    axum::Json(sim.requests())
-}
-
-async fn control_contacts(State(sim): State<ConnectSim>) -> axum::Json<Vec<ContactView>> {
-    axum::Json(sim.contacts())
-}
-
-async fn control_now(State(sim): State<ConnectSim>) -> axum::Json<Value> {
-    axum::Json(json!({ "now": sim.now() }))
-}
-
-#[derive(Debug, Deserialize)]
-struct AdvanceQuery {
-    seconds: u64,
-}
-
-async fn control_advance(State(sim): State<ConnectSim>, Query(query): Query<AdvanceQuery>) -> Response {
-    match sim.clock.advance(query.seconds) {
-        Ok(now) => axum::Json(json!({ "now": now })).into_response(),
-        Err(message) => (StatusCode::CONFLICT, axum::Json(json!({ "Message": message }))).into_response(),
-    }
-}
-
-async fn control_script(State(sim): State<ConnectSim>, body: Bytes) -> Response {
-    match Script::parse(&String::from_utf8_lossy(&body)) {
-        Ok(script) => {
-            sim.set_script(script);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(message) => (StatusCode::BAD_REQUEST, axum::Json(json!({ "Message": message }))).into_response(),
-    }
-}
-
-async fn control_get_script(State(sim): State<ConnectSim>) -> axum::Json<Script> {
-    axum::Json(lock(&sim.inner).script.clone())
-}
-
-#[derive(Debug, Deserialize)]
-struct FaultQuery {
-    requests: usize,
-    #[serde(default = "throttling")]
-    kind: Fault,
-}
-
-fn throttling() -> Fault {
-    Fault::Throttling
-}
-
-async fn control_faults(State(sim): State<ConnectSim>, Query(query): Query<FaultQuery>) -> StatusCode {
-    sim.inject_faults(query.requests, query.kind);
-    StatusCode::NO_CONTENT
-}
-
-async fn control_reset(State(sim): State<ConnectSim>) -> StatusCode {
-    sim.reset();
-    StatusCode::NO_CONTENT
-}
-
-// ---------------------------------------------------------------------------------------------
-// SDK client
-
-/// An `aws-sdk-connect` client pointed at `endpoint_url`, with test credentials (so requests
-/// are SigV4-signed) and retries a few milliseconds apart, so throttling tests stay fast.
-pub fn sdk_client(endpoint_url: &str) -> aws_sdk_connect::Client {
-    use aws_sdk_connect::config::retry::RetryConfig;
-    use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_connect::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("ap-northeast-1"))
-        .credentials_provider(Credentials::new("AKIDSIMULATOR", "simulator-secret", None, None, "connect-sim"))
-        .endpoint_url(endpoint_url)
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(std::time::Duration::from_millis(2))
-                .with_max_backoff(std::time::Duration::from_millis(10)),
-        )
-        .build();
-    aws_sdk_connect::Client::from_conf(config)
-}
-
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
 
     fn signed() -> HeaderMap {
