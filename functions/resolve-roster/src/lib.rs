@@ -39,23 +39,24 @@ impl From<Error> for Diagnostic {
 /// `{"input": <execution input>, "executionName": <name>}` so the escalation is named after
 /// the execution; any other event (an SNS event from `sam local invoke`, a console test) is
 /// taken as the execution input itself.
+#[tracing::instrument(skip_all, fields(escalation_id = tracing::field::Empty))]
 pub async fn handle<S: ObjectStore, K: Clock>(deps: &Deps<S, K>, event: Value) -> Result<EscalationState, Error> {
     let now = deps.clock.now();
     let (input, execution_name) = unwrap(event);
     let alert = AlertInput::parse(&input);
     let escalation_id =
         execution_name.or_else(|| alert.alert.message_id.clone()).unwrap_or_else(|| derived_id(&input, now));
+    tracing::Span::current().record("escalation_id", escalation_id.as_str());
     let state = resolve(&deps.store, &deps.config, alert, escalation_id, now).await.inspect_err(|err| {
         error!(error_type = err.error_type(), error = %err, "escalation could not be planned");
     })?;
     for problem in &state.problems {
         match problem.severity {
-            Severity::Error => error!(escalation_id = %state.escalation_id, %problem, "problem found"),
-            Severity::Warning => warn!(escalation_id = %state.escalation_id, %problem, "problem found"),
+            Severity::Error => error!(%problem, "problem found"),
+            Severity::Warning => warn!(%problem, "problem found"),
         }
     }
     info!(
-        escalation_id = %state.escalation_id,
         topic = state.alert.topic_name.as_deref().unwrap_or("-"),
         roster = state.roster.as_deref().unwrap_or("-"),
         today = %state.today,

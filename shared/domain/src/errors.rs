@@ -1,7 +1,7 @@
 //! The error names the state machine's `Retry` and `Catch` match, in one place.
 //!
 //! The functions' own names are the `error_type` of their `Diagnostic`s; the service names
-//! are the ones the AWS documentation states. `tests/tests/workflow_contract.rs` reads
+//! are the ones the AWS documentation states. `tests/tests/integration/workflow_contract.rs` reads
 //! `statemachine/escalation.asl.json` and fails on any `ErrorEquals` name that is neither a
 //! documented one nor one the task's function can emit, so a typo or an unconfirmed name
 //! (which would silently never match) cannot come back.

@@ -259,7 +259,7 @@ fn no_tracked_file_refers_to_a_path_outside_the_repository() {
 
 #[test]
 fn this_file_does_not_trip_on_its_own_patterns() {
-    assert_eq!(scan("tests/tests/standalone.rs", include_str!("standalone.rs")), vec![]);
+    assert_eq!(scan("tests/tests/integration/standalone.rs", include_str!("standalone.rs")), vec![]);
 }
 
 #[test]
