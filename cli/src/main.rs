@@ -1,6 +1,10 @@
 //! `oncall`: check roster and mapping files, preview the escalation a real alert would get,
-//! and print who is on duty each day of a month — all with the same `lambda_connect` code
-//! the Lambda functions run, so what it says is what the deployment does.
+//! and print who is on duty each day of a month — all with the same domain code
+//! (`shared/domain`) the Lambda functions run, so what it says is what the deployment does.
+//!
+//! Layer: a client of the domain crate alone. It never depends on an AWS SDK or an HTTP
+//! client (`cargo build -p oncall` compiles none; tests/tests/integration/layers.rs checks), and
+//! reads files from a local folder through the domain's `DirStore`.
 //!
 //! `main` only turns the outcome into an exit status: 0 clean, 1 the files have errors,
 //! 2 usage, configuration or an unreadable file.

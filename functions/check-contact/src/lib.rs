@@ -6,23 +6,20 @@
 //! or in progress, no answer, busy, or failed with Connect's reason. Calls already final, or
 //! never placed, are returned unchanged. What a contact means is the escalation engine's
 //! ([`domain::escalation::call_state`]); this handler only looks the contacts up.
+//!
+//! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
+//! handler once per instance; the handler depends on the domain's ports and rules
+//! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
+//! a function crate but the tests.
 
 use domain::calls::{ConnectError, ContactReader};
 use domain::clock::Clock;
 use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
 use domain::escalation::ack::AckRule;
-use domain::escalation::call_state::call_state;
+use domain::escalation::call_state::{call_state, unknown_contact, update};
 use domain::payload::{CallRecord, CallStatus, CheckCallsRequest};
 use lambda_runtime::Diagnostic;
 use tracing::{info, warn};
-
-/// A contact DescribeContact does not know yet is taken as still ringing for this long after
-/// it was placed: a new contact is not always visible at once, and marking it failed would
-/// leave it unstopped and its key press ignored.
-pub const CONTACT_VISIBILITY_GRACE_SECONDS: i64 = 30;
-
-/// The detail of a call whose contact is not visible yet; replaced once it is.
-const NOT_VISIBLE_YET: &str = "not visible in Connect yet";
 
 /// What the handler needs, built once at init.
 #[derive(Debug)]
@@ -90,21 +87,17 @@ async fn check<C: ContactReader, K: Clock>(
     call: &mut CallRecord,
 ) -> Result<(), CheckContactError> {
     let now = deps.clock.now();
-    call.checked_at = Some(now);
     let contact = match deps.connect.describe(contact_id).await {
         Ok(contact) => contact,
-        Err(ConnectError::NotFound { .. })
-            if (now - call.placed_at).num_seconds() < CONTACT_VISIBILITY_GRACE_SECONDS =>
-        {
-            info!(number = %call.phone_number, contact_id, "contact not visible in Connect yet; still ringing");
-            call.status = CallStatus::Ringing;
-            call.detail = Some(NOT_VISIBLE_YET.to_owned());
-            return Ok(());
-        }
         Err(err @ ConnectError::NotFound { .. }) => {
-            warn!(number = %call.phone_number, contact_id, error = %err, "Connect does not know the contact");
-            call.status = CallStatus::Failed;
-            call.detail = Some(format!("contact {contact_id} not found in Connect: {err}"));
+            let state = unknown_contact(call, contact_id, &err.to_string(), now);
+            match state.status {
+                CallStatus::Ringing => {
+                    info!(number = %call.phone_number, contact_id, "contact not visible in Connect yet; still ringing")
+                }
+                _ => warn!(number = %call.phone_number, contact_id, error = %err, "Connect does not know the contact"),
+            }
+            update(call, state, None, now);
             return Ok(());
         }
         Err(err) => return Err(CheckContactError::new(contact_id, err)),
@@ -117,9 +110,6 @@ async fn check<C: ContactReader, K: Clock>(
     };
     let state = call_state(&contact, &attributes, &deps.ack);
     info!(number = %call.phone_number, contact_id, status = ?state.status, detail = ?state.detail, "call checked");
-    call.status = state.status;
-    call.ended_at = state.ended_at;
-    call.answered_at = contact.connected_at;
-    call.detail = state.detail.or_else(|| call.detail.take().filter(|d| d != NOT_VISIBLE_YET));
+    update(call, state, contact.connected_at, now);
     Ok(())
 }

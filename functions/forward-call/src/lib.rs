@@ -16,6 +16,11 @@
 //! - [`forwarding`]: the forwarding file; [`routing`]: where this call goes.
 //! - [`twiml`]: the answer to Twilio; [`render`]: the Slack posts; [`deliver`]: posting
 //!   them within the caller's patience.
+//!
+//! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
+//! handler once per instance; the handler depends on the domain's ports and rules
+//! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
+//! a function crate but the tests.
 
 pub mod config;
 pub mod deliver;

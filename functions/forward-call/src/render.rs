@@ -2,7 +2,7 @@
 //! escaped for Slack, and the caller's number is masked.
 
 use adapters::slack::{SlackMessage, escape, problem_list};
-use domain::phone::{PhoneNumber, mask};
+use domain::phone::mask;
 use domain::problem::Problem;
 
 use crate::error::ForwardCallError;
@@ -16,7 +16,7 @@ pub fn forwarded_message(twilio: &TwilioRequest, forwarding: &Forwarding) -> Sla
         escape(&forwarding.client_name)
     );
     text.push_str(&call_lines(twilio));
-    let destinations: Vec<String> = forwarding.dial.numbers.iter().map(PhoneNumber::masked).collect();
+    let destinations: Vec<String> = forwarding.dial.numbers.iter().map(|number| number.masked().into()).collect();
     text.push_str(&format!("• Destination: {} ({})\n", destinations.join(", "), escape(&forwarding.source)));
     text.push_str(&problems_found(&forwarding.problems));
     SlackMessage::new(text.trim_end())
@@ -88,6 +88,7 @@ mod tests {
     use super::*;
     use crate::forwarding::Speech;
     use crate::twiml::Dial;
+    use domain::phone::PhoneNumber;
 
     fn twilio(params: &[(&str, &str)]) -> TwilioRequest {
         let params = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();

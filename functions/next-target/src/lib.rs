@@ -5,6 +5,11 @@
 //! are still live. This handler stops those (StopContact), so nobody answers a call that no
 //! longer means anything, and hands the engine what became of each. A contact that has
 //! already ended (410 ContactNotFoundException) is fine.
+//!
+//! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
+//! handler once per instance; the handler depends on the domain's ports and rules
+//! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
+//! a function crate but the tests.
 
 use std::convert::Infallible;
 

@@ -13,6 +13,11 @@
 //! Slack is a courtesy: a message Slack refuses or an outcome that cannot be read is
 //! logged, and the invocation still succeeds, so an escalation never fails, and SNS never
 //! retries, because of Slack.
+//!
+//! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
+//! handler once per instance; the handler depends on the domain's ports and rules
+//! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
+//! a function crate but the tests.
 
 //!
 //! # Layout

@@ -7,6 +7,11 @@
 //! person again, asks Connect, and records the answer. Throttling and outages are errors the
 //! workflow retries with backoff. Without a number (the workflow's fail-safe path) a masked
 //! failure report is returned with the call, for the workflow to publish.
+//!
+//! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
+//! handler once per instance; the handler depends on the domain's ports and rules
+//! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
+//! a function crate but the tests.
 
 use domain::calls::{CallStarter, ConnectError};
 use domain::clock::Clock;

@@ -3,6 +3,11 @@
 //! escalation state: the ordered attempts, the message to speak and the settings the later
 //! states need. Broken files become `problems` and a plan that rings the fallback number;
 //! only a transient S3 failure is an error, for the workflow to retry.
+//!
+//! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
+//! handler once per instance; the handler depends on the domain's ports and rules
+//! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
+//! a function crate but the tests.
 
 use chrono::{DateTime, Utc};
 use domain::alert::AlertInput;

@@ -219,6 +219,24 @@ pub fn instance_id(env: &impl Env) -> Result<String, ConfigError> {
 }
 
 #[cfg(test)]
+impl RosterConfig {
+    /// The settings the domain's tests start from: the original's defaults, one attempt,
+    /// mapping mode when `mapping` names a file.
+    pub(crate) fn example(mapping: Option<&str>) -> Self {
+        Self {
+            bucket: "rosters".into(),
+            roster_key: "phoneNumber.json".into(),
+            mapping_key: mapping.map(str::to_owned),
+            time_zone: Tz::Asia__Tokyo,
+            alarm_message: "障害が発生しました。".into(),
+            repeat: RepeatSettings { repeat_count: 1, repeat_group: false },
+            timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
+            fallback: PhoneNumber::parse("+819999999999").unwrap(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;

@@ -13,7 +13,9 @@
 //! # Layout
 //!
 //! - The files people edit: [`roster`] (duty groups by date), [`mapping`] (a project per SNS
-//!   topic) and [`problem`] (what is wrong with them, located).
+//!   topic), both read by [`reader`] (the one tolerant JSON reader: either spelling of a
+//!   field, unknown keys warned about, typed locations), and [`problem`] (what is wrong with
+//!   them, located).
 //! - The escalation rules: [`escalation`], the one pure engine (the start of an escalation,
 //!   the plan, placing a call, reading a call, the decision), with [`config`] (settings and
 //!   their bounds) and [`clock`] (where "now" comes from).

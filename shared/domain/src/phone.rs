@@ -50,9 +50,9 @@ impl PhoneNumber {
         &self.0
     }
 
-    /// The masked form, e.g. `+8190****5678`.
-    pub fn masked(&self) -> String {
-        mask(&self.0)
+    /// The masked form, e.g. `+8190****5678`: what logs, reports and notifications show.
+    pub fn masked(&self) -> MaskedNumber {
+        MaskedNumber(mask(&self.0))
     }
 }
 
@@ -72,13 +72,13 @@ impl From<PhoneNumber> for String {
 
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.masked())
+        f.write_str(&mask(&self.0))
     }
 }
 
 impl fmt::Debug for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PhoneNumber({})", self.masked())
+        write!(f, "PhoneNumber({})", mask(&self.0))
     }
 }
 
@@ -110,7 +110,7 @@ impl From<&str> for MaskedNumber {
 
 impl From<&PhoneNumber> for MaskedNumber {
     fn from(value: &PhoneNumber) -> Self {
-        Self(value.masked())
+        value.masked()
     }
 }
 

@@ -162,7 +162,7 @@ impl FailureReport {
             failure,
             alert,
             fallback_call: Some(FallbackCall {
-                phone_number: MaskedNumber::from(&call.phone_number),
+                phone_number: call.phone_number.masked(),
                 status: call.status,
                 detail: call.detail.as_deref().map(scrub_numbers),
             }),

@@ -99,26 +99,12 @@ async fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Timing;
-    use crate::escalation::plan::RepeatSettings;
+
     use crate::phone::PhoneNumber;
     use crate::store::MemoryStore;
     use chrono::TimeZone;
-    use chrono_tz::Tz;
-    use serde_json::json;
 
-    fn config(mapping: Option<&str>) -> RosterConfig {
-        RosterConfig {
-            bucket: "rosters".into(),
-            roster_key: "phoneNumber.json".into(),
-            mapping_key: mapping.map(str::to_owned),
-            time_zone: Tz::Asia__Tokyo,
-            alarm_message: "障害が発生しました。".into(),
-            repeat: RepeatSettings { repeat_count: 1, repeat_group: false },
-            timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
-            fallback: PhoneNumber::parse("+819999999999").unwrap(),
-        }
-    }
+    use serde_json::json;
 
     const ROSTER: &str = r#"[{"startDay":1,"endDay":15,"phoneNumber":["+811111111111"]},
                              {"startDay":16,"endDay":31,"phoneNumber":["+812222222222"]}]"#;
@@ -138,7 +124,7 @@ mod tests {
     #[tokio::test]
     async fn simple_mode_plans_from_the_configured_roster() {
         let store = MemoryStore::from([("phoneNumber.json", ROSTER)]);
-        let state = run(&store, &config(None), json!({})).await;
+        let state = run(&store, &RosterConfig::example(None), json!({})).await;
         assert_eq!(numbers(&state), [["+812222222222"], ["+811111111111"]]);
         assert_eq!(state.current.phone_numbers, state.attempts[0].phone_numbers);
         assert_eq!(state.current.wait_seconds, 10);
@@ -160,7 +146,7 @@ mod tests {
         // 2026-11-16T03:00Z is the 16th in Tokyo but still the 15th in Honolulu.
         let input =
             json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic", "at": "2026-11-16T03:00:00Z"});
-        let state = run(&store, &config(Some("mapping.json")), input).await;
+        let state = run(&store, &RosterConfig::example(Some("mapping.json")), input).await;
         assert_eq!(numbers(&state)[0], ["+811111111111"]);
         assert_eq!(state.message, "A案件で障害です。");
         assert_eq!(state.time_zone.name(), "Pacific/Honolulu");
@@ -175,7 +161,7 @@ mod tests {
             ("phoneNumber.json", ROSTER),
         ]);
         let input = json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:c-topic"});
-        let state = run(&store, &config(Some("mapping.json")), input).await;
+        let state = run(&store, &RosterConfig::example(Some("mapping.json")), input).await;
         assert_eq!(numbers(&state), [["+819999999999"]]);
         assert_eq!(state.roster, None);
         assert_eq!(state.problems.len(), 1);
@@ -185,20 +171,20 @@ mod tests {
     #[tokio::test]
     async fn mapping_mode_without_a_topic_rings_the_fallback() {
         let store = MemoryStore::from([("mapping.json", "[]"), ("phoneNumber.json", ROSTER)]);
-        let state = run(&store, &config(Some("mapping.json")), json!({})).await;
+        let state = run(&store, &RosterConfig::example(Some("mapping.json")), json!({})).await;
         assert_eq!(numbers(&state), [["+819999999999"]]);
         assert!(state.problems.iter().any(|p| p.location.as_deref() == Some("TopicArn")));
     }
 
     #[tokio::test]
     async fn a_missing_or_broken_roster_rings_the_fallback_with_the_problem() {
-        let missing = run(&MemoryStore::default(), &config(None), json!({})).await;
+        let missing = run(&MemoryStore::default(), &RosterConfig::example(None), json!({})).await;
         assert_eq!(numbers(&missing), [["+819999999999"]]);
         assert_eq!(missing.problems[0].source, "mem://phoneNumber.json");
         assert_eq!(missing.problems[0].message, "the file does not exist; the fallback number is rung");
 
         let broken = MemoryStore::from([("phoneNumber.json", "[{\"startDay\": 1,")]);
-        let state = run(&broken, &config(None), json!({})).await;
+        let state = run(&broken, &RosterConfig::example(None), json!({})).await;
         assert_eq!(numbers(&state), [["+819999999999"]]);
         assert!(state.problems[0].message.contains("not valid JSON"));
     }
@@ -207,7 +193,8 @@ mod tests {
     async fn a_transient_store_failure_is_a_retryable_error() {
         let store =
             MemoryStore::failing(StoreError::Transient { location: "s3://b/k".into(), message: "SlowDown".into() });
-        let err = resolve(&store, &config(None), AlertInput::default(), "e".into(), now()).await.unwrap_err();
+        let err =
+            resolve(&store, &RosterConfig::example(None), AlertInput::default(), "e".into(), now()).await.unwrap_err();
         assert_eq!(err.error_type(), "RosterStoreUnavailable");
     }
 
@@ -218,17 +205,18 @@ mod tests {
             ("phoneNumber.json", ROSTER),
         ]);
         let by_mapping =
-            run(&store, &config(Some("mapping.json")), json!({"topicArn": "arn:aws:sns:r:1:a-topic"})).await;
+            run(&store, &RosterConfig::example(Some("mapping.json")), json!({"topicArn": "arn:aws:sns:r:1:a-topic"}))
+                .await;
         assert!(by_mapping.dry_run);
         assert_eq!(by_mapping.current.wait_seconds, 0);
-        let by_input = run(&store, &config(None), json!({"dryRun": true})).await;
+        let by_input = run(&store, &RosterConfig::example(None), json!({"dryRun": true})).await;
         assert!(by_input.dry_run);
     }
 
     #[tokio::test]
     async fn the_alert_text_is_what_gets_spoken() {
         let store = MemoryStore::from([("phoneNumber.json", ROSTER)]);
-        let state = run(&store, &config(None), json!({"message": "DB down"})).await;
+        let state = run(&store, &RosterConfig::example(None), json!({"message": "DB down"})).await;
         assert_eq!(state.message, "DB down");
         assert_eq!(state.alert.message.as_deref(), Some("DB down"));
     }

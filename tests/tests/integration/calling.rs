@@ -351,7 +351,7 @@ async fn a_refused_destination_is_a_failed_call_and_the_escalation_goes_on() {
         let detail = record.detail.unwrap();
         assert!(detail.contains(code), "{detail}");
         // Connect's message names the number; only the masked form is kept.
-        assert!(detail.contains(&number(raw).masked()) && !detail.contains(&raw[1..]), "{detail}");
+        assert!(detail.contains(number(raw).masked().as_str()) && !detail.contains(&raw[1..]), "{detail}");
     }
 }
 
@@ -436,7 +436,7 @@ async fn a_contact_connect_does_not_know_is_failed_with_the_reason() {
     let mut ghost = world.place(SILENT, 0).await;
     ghost.contact_id = Some("00000000-0000-0000-0000-000000000000".into());
     // Inside the grace period an unknown contact may just not be visible yet; past it, it is gone.
-    world.sim().advance(u64::try_from(check_contact::CONTACT_VISIBILITY_GRACE_SECONDS).unwrap());
+    world.sim().advance(u64::try_from(domain::escalation::call_state::CONTACT_VISIBILITY_GRACE_SECONDS).unwrap());
     let checked = world.check(vec![ghost]).await;
     assert_eq!(checked[0].status, CallStatus::Failed);
     assert!(checked[0].detail.as_deref().unwrap().contains("ResourceNotFoundException"), "{:?}", checked[0].detail);
@@ -457,7 +457,7 @@ async fn a_contact_not_yet_visible_is_still_ringing_and_its_key_press_counts() {
 
 #[tokio::test]
 async fn a_contact_still_invisible_after_the_grace_period_is_failed() {
-    let grace = u64::try_from(check_contact::CONTACT_VISIBILITY_GRACE_SECONDS).unwrap();
+    let grace = u64::try_from(domain::escalation::call_state::CONTACT_VISIBILITY_GRACE_SECONDS).unwrap();
     let world = World::start(script().with(SILENT, Callee::never_answers().invisible_for(grace + 60))).await;
     let placed = world.place(SILENT, 0).await;
     world.sim().advance(grace);
@@ -552,7 +552,7 @@ async fn an_acknowledgement_ends_the_escalation_and_stops_the_rest_of_the_group(
     let next = next_target::handle(&world.next_deps(), state).await.unwrap();
     assert_eq!(action(&next), Action::Acknowledged);
     let outcome = next.outcome.as_ref().unwrap();
-    assert_eq!(outcome.acknowledged_by.as_deref(), Some(number(ACKS).masked().as_str()));
+    assert_eq!(outcome.acknowledged_by, Some(number(ACKS).masked()));
     assert_eq!(outcome.seconds_to_acknowledge, Some(6));
     assert_eq!(world.sim().requests_for(Operation::StopContact).len(), 1);
     assert_eq!(world.status_of(&next.history[0].calls, SILENT), CallStatus::Stopped);

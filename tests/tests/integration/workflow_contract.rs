@@ -4,7 +4,10 @@
 //!   function can emit (a misspelt or unconfirmed name silently never matches);
 //! - every path the states after ResolveRoster read exists in the state resolve-roster and
 //!   next-target write, even when no roster could be read (a missing path is a run-time
-//!   error that no Catch sees: the execution fails and its output is lost).
+//!   error that no Catch sees: the execution fails and its output is lost);
+//! - what the Map's ItemSelector, CallNotPlaced, the fail-safe call and FallbackCallFailed
+//!   build is read by the payload types without losing a field, and ReportFailure's
+//!   `$.failSafe.report` is a failure report whichever state wrote it.
 
 // The helpers below are test code too (clippy only exempts `#[test]` bodies).
 #![allow(clippy::unwrap_used)]
@@ -219,4 +222,111 @@ async fn every_path_the_escalation_states_read_exists_even_without_a_roster() {
         }
     }
     assert!(checked > 15, "only {checked} paths checked");
+}
+
+/// What a state's `Parameters` (or `ItemSelector`) makes of `input`: paths are looked up
+/// (`$.a.b` in `input`, `$$.a.b` in `context`), intrinsics give a placeholder string, and
+/// anything else is kept. A path that does not resolve fails the test, naming it.
+fn evaluate(template: &Value, input: &Value, context: &Value, state: &str) -> Value {
+    let Value::Object(fields) = template else { return template.clone() };
+    let mut out = serde_json::Map::new();
+    for (key, value) in fields {
+        match (key.strip_suffix(".$"), value) {
+            (Some(name), Value::String(expression)) => {
+                let resolved = if expression == "$" {
+                    Some(input.clone())
+                } else if let Some(path) = expression.strip_prefix("$$.") {
+                    lookup(context, path)
+                } else if let Some(path) = expression.strip_prefix("$.") {
+                    lookup(input, path)
+                } else {
+                    Some(Value::String(format!("<{expression}>")))
+                };
+                let resolved = resolved.unwrap_or_else(|| panic!("{state}: {key} reads {expression}, which is absent"));
+                out.insert(name.to_owned(), resolved);
+            }
+            _ => {
+                out.insert(key.clone(), evaluate(value, input, context, state));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn lookup(value: &Value, path: &str) -> Option<Value> {
+    path.split('.').try_fold(value, |at, key| at.get(key)).cloned()
+}
+
+/// `value` read as `T` and written back keeps every field it had: a key the type does not
+/// know (a misspelling serde would skip) fails, naming it.
+fn read_as<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value, what: &str) -> T {
+    let typed: T = serde_json::from_value(value.clone()).unwrap_or_else(|err| panic!("{what}: {err}\n{value:#}"));
+    let written = serde_json::to_value(&typed).unwrap();
+    for key in value.as_object().unwrap().keys() {
+        assert!(written.get(key).is_some(), "{what}: the type has no field {key:?}\n{value:#}");
+    }
+    typed
+}
+
+#[tokio::test]
+async fn what_the_calls_and_the_fail_safe_path_pass_between_states_is_what_the_types_read() {
+    use domain::payload::PlaceCallRequest;
+    use domain::report::{FailSafeCall, FailedRun, FailureReport};
+    use place_call::PlaceCallOutput;
+
+    let env = |name: &str| match name {
+        "PHONE_NUMBER_BUCKET" => Some("empty".to_owned()),
+        "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER" => Some("+815099990000".to_owned()),
+        _ => None,
+    };
+    let config = RosterConfig::from_env(&env).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
+    let input = AlertInput::parse(&json!({"message": "disk full"}));
+    let planned = domain::resolve::resolve(&EmptyStore, &config, input, "exec-1".into(), now).await.unwrap();
+    let state = serde_json::to_value(&planned).unwrap();
+    let number = state["current"]["phoneNumbers"][0].clone();
+    let context = json!({
+        "Execution": {"Name": "exec-1", "StartTime": "2026-11-21T00:00:00Z"},
+        "Map": {"Item": {"Value": number, "Index": 0}},
+    });
+    let states: std::collections::BTreeMap<String, Value> = states(&definition()).into_iter().collect();
+    let error = json!({"Error": "ConnectFailed", "Cause": "calling +81******0000: refused"});
+
+    // Each iteration of CallDutyGroup is a PlaceCall request ...
+    let item = evaluate(&states["CallDutyGroup"]["ItemSelector"], &state, &context, "CallDutyGroup");
+    let request: PlaceCallRequest = read_as(&item, "CallDutyGroup's ItemSelector as a PlaceCall request");
+    assert!(request.phone_number.is_some() && !request.dry_run);
+    // ... and a call it could not place is still a call record, from fields the item has.
+    let mut failed = item.clone();
+    failed["error"] = error.clone();
+    let record = evaluate(&states["CallNotPlaced"]["Parameters"], &failed, &context, "CallNotPlaced");
+    let record: CallRecord = read_as(&record, "CallNotPlaced's output as a call record");
+    assert_eq!(record.status, CallStatus::Failed);
+
+    // The fail-safe call is a PlaceCall request without a number, whatever the state was.
+    for (story, at_failure) in [
+        ("after planning", json!({"escalationId": "exec-1", "failure": error})),
+        ("before planning", json!({"input": {"message": "disk full"}, "failure": error})),
+    ] {
+        let fallback = evaluate(&states["RingFallbackNumber"]["Parameters"], &at_failure, &context, story);
+        let request: PlaceCallRequest = read_as(&fallback, &format!("RingFallbackNumber's request ({story})"));
+        assert!(request.phone_number.is_none() && request.alert_input.is_some(), "{story}");
+    }
+
+    // ReportFailure publishes `$.failSafe.report`, which both writers of `$.failSafe` set: the
+    // fail-safe call's output, and FallbackCallFailed when the call failed too.
+    let call = CallRecord { status: CallStatus::Placed, contact_id: Some("c-1".into()), ..record.clone() };
+    let report = FailureReport::new("exec-1", &FailedRun::read(&json!({"failure": error})), &call);
+    let output = serde_json::to_value(PlaceCallOutput::FailSafe(Box::new(FailSafeCall { call, report }))).unwrap();
+    let published = states["ReportFailure"]["Parameters"]["Message.$"].as_str().unwrap();
+    assert_eq!(published, "States.JsonToString($.failSafe.report)");
+    let from_the_call: FailureReport = read_as(&output["report"], "the fail-safe call's report");
+    assert!(!from_the_call.summary.is_empty());
+    assert_eq!(
+        states["RingFallbackNumber"]["Catch"][0]["ResultPath"], "$.failSafeError",
+        "FallbackCallFailed reads the call's error there"
+    );
+    let after_both = json!({"failure": error, "failSafeError": error});
+    let written = evaluate(&states["FallbackCallFailed"]["Parameters"], &after_both, &context, "FallbackCallFailed");
+    let _: FailureReport = read_as(&written["report"], "FallbackCallFailed's report");
 }

@@ -8,7 +8,15 @@ use chrono::{DateTime, Utc};
 
 use crate::calls::ContactSnapshot;
 use crate::escalation::ack::AckRule;
-use crate::payload::CallStatus;
+use crate::payload::{CallRecord, CallStatus};
+
+/// A contact DescribeContact does not know yet is taken as still ringing for this long after
+/// it was placed: a new contact is not always visible at once, and marking it failed would
+/// leave it unstopped and its key press ignored.
+pub const CONTACT_VISIBILITY_GRACE_SECONDS: i64 = 30;
+
+/// The detail of a call whose contact is not visible yet; replaced once it is.
+const NOT_VISIBLE_YET: &str = "not visible in Connect yet";
 
 /// Connect's DisconnectReason for a callee whose line was busy.
 pub const REASON_BUSY: &str = "TELECOM_BUSY";
@@ -52,6 +60,31 @@ pub fn call_state(contact: &ContactSnapshot, attributes: &BTreeMap<String, Strin
         (_, reason) => reason,
     };
     CallState { status, ended_at, detail }
+}
+
+/// What a contact Connect does not know (`ContactNotFoundException`) means for `call`: still
+/// ringing within [`CONTACT_VISIBILITY_GRACE_SECONDS`] of placing it, failed after that.
+pub fn unknown_contact(call: &CallRecord, contact_id: &str, error: &str, now: DateTime<Utc>) -> CallState {
+    if (now - call.placed_at).num_seconds() < CONTACT_VISIBILITY_GRACE_SECONDS {
+        CallState { status: CallStatus::Ringing, ended_at: None, detail: Some(NOT_VISIBLE_YET.to_owned()) }
+    } else {
+        CallState {
+            status: CallStatus::Failed,
+            ended_at: None,
+            detail: Some(format!("contact {contact_id} not found in Connect: {error}")),
+        }
+    }
+}
+
+/// Brings `call` up to date with what was read at `now`. An answer once seen is kept, and a
+/// detail from an earlier check is kept when this one has none, except the "not visible yet"
+/// note, which no longer holds.
+pub fn update(call: &mut CallRecord, state: CallState, answered_at: Option<DateTime<Utc>>, now: DateTime<Utc>) {
+    call.checked_at = Some(now);
+    call.status = state.status;
+    call.ended_at = state.ended_at;
+    call.answered_at = answered_at.or(call.answered_at);
+    call.detail = state.detail.or_else(|| call.detail.take().filter(|detail| detail != NOT_VISIBLE_YET));
 }
 
 #[cfg(test)]
@@ -136,5 +169,53 @@ mod tests {
         let talking = ContactSnapshot { connected_at: Some(at(2)), ..ringing };
         let state = call_state(&talking, &BTreeMap::new(), &rule());
         assert_eq!((state.status, state.ended_at), (CallStatus::InProgress, None));
+    }
+
+    fn placed_at(second: u32) -> CallRecord {
+        CallRecord {
+            phone_number: crate::phone::PhoneNumber::parse("+819011110001").unwrap(),
+            attempt: 0,
+            contact_id: Some("c-1".into()),
+            status: CallStatus::Placed,
+            placed_at: at(second),
+            checked_at: None,
+            answered_at: None,
+            ended_at: None,
+            detail: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn an_unknown_contact_rings_during_the_grace_period_and_fails_after_it() {
+        let call = placed_at(0);
+        let grace = u32::try_from(CONTACT_VISIBILITY_GRACE_SECONDS).unwrap();
+        let early = unknown_contact(&call, "c-1", "not found", at(grace - 1));
+        assert_eq!(early.status, CallStatus::Ringing);
+        let late = unknown_contact(&call, "c-1", "not found", at(grace));
+        assert_eq!(late.status, CallStatus::Failed);
+        assert!(late.detail.unwrap().contains("c-1"));
+    }
+
+    #[test]
+    fn an_update_drops_the_not_visible_note_and_keeps_other_details_and_the_answer() {
+        let mut call = placed_at(0);
+        let not_visible = unknown_contact(&call, "c-1", "x", at(5));
+        update(&mut call, not_visible, None, at(5));
+        assert_eq!((call.status, call.checked_at), (CallStatus::Ringing, Some(at(5))));
+        let ringing = CallState { status: CallStatus::Ringing, ended_at: None, detail: None };
+        update(&mut call, ringing.clone(), None, at(10));
+        assert_eq!(call.detail, None, "the note no longer holds once Connect knows the contact");
+
+        call.detail = Some("queued".into());
+        update(&mut call, CallState { status: CallStatus::InProgress, ..ringing.clone() }, Some(at(12)), at(15));
+        assert_eq!((call.detail.as_deref(), call.answered_at), (Some("queued"), Some(at(12))));
+        update(
+            &mut call,
+            CallState { status: CallStatus::AnsweredWithoutKey, ended_at: Some(at(20)), detail: None },
+            None,
+            at(20),
+        );
+        assert_eq!(call.answered_at, Some(at(12)));
     }
 }

@@ -117,7 +117,7 @@ impl Step {
                 }
                 StopResult::Failed(why) => {
                     call.detail = Some(format!("could not be stopped: {why}"));
-                    not_stopped.push(call.phone_number.masked());
+                    not_stopped.push(call.phone_number.masked().to_string());
                 }
             }
         }
@@ -148,7 +148,7 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     if let Some(ack) = first_acknowledgement(&state.calls) {
         let acknowledged_at = ack.checked_at.or(ack.ended_at).unwrap_or(now);
         let seconds = (acknowledged_at - state.started_at).num_seconds().max(0);
-        let who = MaskedNumber::from(&ack.phone_number);
+        let who = ack.phone_number.masked();
         finish_attempt(&mut next, format!("{who} pressed the key"));
         let group = attempt.group.as_deref().map(|g| format!(" ({g})")).unwrap_or_default();
         let summary = format!(

@@ -128,23 +128,9 @@ pub fn start(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Timing;
-    use crate::escalation::plan::RepeatSettings;
+
     use crate::phone::PhoneNumber;
     use chrono::TimeZone;
-
-    fn config(mapping: Option<&str>) -> RosterConfig {
-        RosterConfig {
-            bucket: "rosters".into(),
-            roster_key: "phoneNumber.json".into(),
-            mapping_key: mapping.map(str::to_owned),
-            time_zone: Tz::Asia__Tokyo,
-            alarm_message: "障害が発生しました。".into(),
-            repeat: RepeatSettings { repeat_count: 1, repeat_group: false },
-            timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
-            fallback: PhoneNumber::parse("+819999999999").unwrap(),
-        }
-    }
 
     fn mapping() -> Mapping {
         let json = r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","message":"A","timeZone":"UTC","dryRun":true}]"#;
@@ -154,26 +140,29 @@ mod tests {
     #[test]
     fn the_mapping_chooses_everything_or_nothing() {
         let mut problems = Vec::new();
-        let simple = select(&config(None), None, Some("a-topic"), &mut problems);
+        let simple = select(&RosterConfig::example(None), None, Some("a-topic"), &mut problems);
         assert_eq!(simple.roster_key.as_deref(), Some("phoneNumber.json"));
         let mapping = mapping();
         let file = MappingFile { location: "mem://m.json", mapping: Some(&mapping) };
-        let chosen = select(&config(Some("m.json")), Some(file), Some("a-topic"), &mut problems);
+        let chosen = select(&RosterConfig::example(Some("m.json")), Some(file), Some("a-topic"), &mut problems);
         assert_eq!(
             chosen,
             Selection { roster_key: Some("a.json".into()), message: "A".into(), time_zone: Tz::UTC, dry_run: true }
         );
         assert!(problems.is_empty(), "{problems:?}");
-        let unknown = select(&config(Some("m.json")), Some(file), Some("b-topic"), &mut problems);
+        let unknown = select(&RosterConfig::example(Some("m.json")), Some(file), Some("b-topic"), &mut problems);
         assert_eq!(unknown.roster_key, None);
         assert!(problems[0].message.contains("topic b-topic is not in the mapping"), "{problems:?}");
         let unusable = MappingFile { location: "mem://m.json", mapping: None };
-        assert_eq!(select(&config(Some("m.json")), Some(unusable), Some("a-topic"), &mut problems).roster_key, None);
+        assert_eq!(
+            select(&RosterConfig::example(Some("m.json")), Some(unusable), Some("a-topic"), &mut problems).roster_key,
+            None
+        );
     }
 
     #[test]
     fn the_first_state_rings_the_first_attempt_of_the_day_in_the_selected_zone() {
-        let config = config(None);
+        let config = RosterConfig::example(None);
         let roster = Roster::parse(
             "mem://phoneNumber.json",
             br#"[{"startDay":1,"endDay":20,"phoneNumber":["+811111111111"]},{"startDay":21,"endDay":31,"phoneNumber":["+812222222222"]}]"#,
