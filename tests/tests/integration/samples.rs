@@ -100,7 +100,7 @@ fn sns_event(bytes: &[u8]) -> SnsEvent {
 #[test]
 fn every_notify_slack_event_reads_as_a_post() {
     let events: Vec<_> = samples().into_iter().filter(|(name, _)| name.starts_with("notify-slack")).collect();
-    assert_eq!(events.len(), 2, "an outcome and a CloudWatch alarm");
+    assert_eq!(events.len(), 3, "an outcome, a failure report and a CloudWatch alarm");
     for (name, bytes) in events {
         let records = sns_event(&bytes).records;
         assert_eq!(records.len(), 1, "{name}");
@@ -123,4 +123,29 @@ fn the_alarm_sample_is_a_cloudwatch_metric_alarm_notification() {
     assert!(alarm.trigger.is_some() && alarm.reason.is_some() && alarm.time.is_some());
     assert_eq!(sns.subject.as_deref(), Some(format!("ALARM: \"{}\" in Asia Pacific (Tokyo)", alarm.name).as_str()));
     assert!(sns.subject.as_deref().is_some_and(|s| s.len() <= 100), "SNS subjects are at most 100 characters");
+}
+
+/// The Message of `samplejson/<name>` read as `T` and written back unchanged: the writer's type
+/// (next-target's outcome, place-call's failure report) and notify-slack's reader agree.
+fn published_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(name: &str) -> T {
+    let event = sns_event(&std::fs::read(sample(name)).unwrap());
+    let raw: serde_json::Value = serde_json::from_str(&event.records[0].sns.message).unwrap();
+    let typed: T = serde_json::from_value(raw.clone()).unwrap_or_else(|err| panic!("{name}: {err}"));
+    assert_eq!(serde_json::to_value(&typed).unwrap(), raw, "{name}: the type does not keep every field");
+    typed
+}
+
+#[test]
+fn the_published_outcome_and_failure_report_round_trip_through_their_types() {
+    use domain::payload::{Outcome, OutcomeStatus};
+    use domain::report::{FailureReport, ReportStatus};
+
+    let outcome: Outcome = published_round_trip("notify-slack.json");
+    assert_eq!(outcome.status, OutcomeStatus::Acknowledged);
+    let report: FailureReport = published_round_trip("notify-slack.failure.json");
+    assert_eq!(report.status, ReportStatus::EscalationFailed);
+    assert!(report.fallback_call.is_some() && report.failure.is_some());
+    // Nothing in a published report shows a number in clear.
+    let message = &sns_event(&std::fs::read(sample("notify-slack.failure.json")).unwrap()).records[0].sns.message;
+    assert_eq!(domain::phone::scrub_numbers(message), *message);
 }
