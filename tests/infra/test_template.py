@@ -414,11 +414,14 @@ def test_samconfig_example_names_only_template_parameters():
     assert names and set(names) <= set(TEMPLATE_DATA["Parameters"]), set(names) - set(TEMPLATE_DATA["Parameters"])
 
 
-def test_the_build_script_builds_every_function_of_the_template():
+def test_ci_checks_an_artefact_for_every_function_of_the_template():
+    # .ci/run builds with `sam build` and then lists infra/.aws-sam/build/<LogicalId>/bootstrap
+    # for each function it reads from the template (`.ci/run --functions`).
     listed = subprocess.run(
-        ["bash", str(TEMPLATE.parent / "build-functions.sh"), "--list"], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert sorted(listed) == sorted(function_name(r) for r in FUNCTIONS_IN_TEMPLATE.values())
+        ["bash", str(ROOT / ".ci" / "run"), "--functions"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    pairs = sorted(tuple(line.split()) for line in listed if line.strip())
+    assert pairs == sorted((logical_id, function_name(r)) for logical_id, r in FUNCTIONS_IN_TEMPLATE.items())
 
 
 @pytest.mark.parametrize("readme", ["README.md", "README.ja.md"])
