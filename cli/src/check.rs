@@ -19,6 +19,7 @@ use domain::message::speakable;
 use domain::problem::Problem;
 use domain::reader::Field;
 use domain::roster::Roster;
+use domain::store::{DirStore, StoreError, not_a_file_key};
 use serde_json::Value;
 
 use crate::Status;
@@ -138,26 +139,41 @@ impl Checker {
         }
     }
 
+    /// The roster an entry names, read as resolve-roster reads it: the entry's file name is
+    /// an S3 key beside the mapping, taken literally. A key S3 would not resolve to a file of
+    /// the folder (`../x.json`, `/etc/passwd`, `./x.json`) is never looked up on the disk: it
+    /// is the error production would hit, a roster that does not exist.
     fn referenced_roster(&mut self, source: &str, folder: &Path, entry: &MappingEntry) {
         let file = &entry.phone_number_json_file;
+        let topic = &entry.sns_topic_name;
+        let location = Self::at(entry, PHONE_NUMBER_JSON_FILE);
+        if let Some(why) = not_a_file_key(file) {
+            self.problems.push(Problem::error(
+                source,
+                location,
+                format!(
+                    "the roster {file:?} is read from the bucket as the key {file:?}, exactly: {why}, so S3 finds no \
+                     such roster and alerts of topic {topic} would ring only the fallback number; name the roster \
+                     by its key beside the mapping"
+                ),
+            ));
+            return;
+        }
         let path = folder.join(file);
         if !self.first_visit(&path) {
             return;
         }
-        match std::fs::read(&path) {
+        match DirStore::new(folder).read(file) {
             Ok(bytes) => self.roster(&path, &bytes),
             Err(err) => {
-                let why = match err.kind() {
-                    std::io::ErrorKind::NotFound => format!("is not in {}", folder_label(folder)),
-                    _ => format!("cannot be read ({err})"),
+                let why = match err {
+                    StoreError::NotFound { .. } => format!("is not in {}", folder_label(folder)),
+                    other => other.reason(),
                 };
                 self.problems.push(Problem::error(
                     source,
-                    Self::at(entry, PHONE_NUMBER_JSON_FILE),
-                    format!(
-                        "the roster {file} {why}; alerts of topic {} would ring only the fallback number",
-                        entry.sns_topic_name
-                    ),
+                    location,
+                    format!("the roster {file} {why}; alerts of topic {topic} would ring only the fallback number"),
                 ));
             }
         }

@@ -170,3 +170,22 @@ def test_the_guide_explains_the_reservations(readme):
     total = sum(int(PARAMETERS[p]["Default"]) for p in {**CALLING, **PUBLIC}.values())
     assert "100" in text and str(total + 100) in text, f"{readme} does not say the account needs {total + 100}"
     assert "get-account-settings" in text
+
+
+# --- the roster's time zone -------------------------------------------------------------
+
+
+def test_the_time_zone_parameter_accepts_every_iana_zone_and_refuses_what_is_not_one():
+    # CloudFormation checks AllowedPattern as a whole-value Java regex; these patterns mean the
+    # same in Python. A misspelt zone of the right shape (Asia/Tokio) passes here and is
+    # caught by the functions, which ring the fallback number instead (tests/local).
+    from zoneinfo import available_timezones
+
+    pattern = re.compile(PARAMETERS["RosterTimeZone"]["AllowedPattern"])
+    zones = available_timezones()
+    assert len(zones) > 300
+    refused = sorted(zone for zone in zones if not pattern.fullmatch(zone))
+    assert refused == [], refused
+    assert pattern.fullmatch(PARAMETERS["RosterTimeZone"]["Default"])
+    for bad in ["", "Asia/ Tokyo", "Tokyo time", "9Asia/Tokyo", "Asia/Tokyo;", "+09:00", '"Asia/Tokyo"']:
+        assert not pattern.fullmatch(bad), bad

@@ -295,6 +295,16 @@ test('a broken mapping: the fallback is rung and the execution ends as designed'
   }
 });
 
+test('a typo in a setting (ROSTER_TIME_ZONE) still rings the fallback number, and the problem names the setting', async () => {
+  await local.configure({ ...MAPPING, ROSTER_TIME_ZONE: 'Asia/Tokio' });
+  try {
+    const result = await escalate({ [FALLBACK]: ack(1) }, alert('duty-topic'));
+    assertFallbackOnly(result, /ROSTER_TIME_ZONE.*Asia\/Tokio/);
+  } finally {
+    await local.configure(MAPPING);
+  }
+});
+
 test('a person who answered is not hung up when the interval passes: 1 pressed after it still counts', async () => {
   // Answers at 1 s, listens to the message, presses 1 at 12 s; the attempt's interval is 8 s.
   const listener = { behaviour: 'acknowledges', answerAfterSeconds: 1, afterSeconds: 12 };

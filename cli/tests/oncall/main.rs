@@ -9,6 +9,7 @@
 mod agrees_with_resolve_roster;
 mod calendar;
 mod check;
+mod keys;
 mod plan;
 
 use std::path::{Path, PathBuf};

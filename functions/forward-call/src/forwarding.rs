@@ -19,7 +19,7 @@
 //! }
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use domain::phone::PhoneNumber;
 use domain::problem::Problem;
@@ -160,7 +160,8 @@ pub fn defaults_path() -> JsonPath {
 
 /// Reads a forwarding file. `source` names it in problems (`s3://bucket/key` or a path).
 pub fn parse(source: &str, bytes: &[u8]) -> ForwardingReport {
-    let mut reader = Reader::new(source);
+    // Keyed by the team's own Twilio numbers: problems name the entry as the file does.
+    let mut reader = Reader::keeping_numbers_in_paths(source);
     let table = table(&mut reader, bytes);
     ForwardingReport { table, problems: reader.finish() }
 }
@@ -182,22 +183,24 @@ fn table(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<ForwardingTable> {
             return None;
         }
         Lookup::Absent | Lookup::Conflict => {
-            reader.error(&top.path(NUMBERS), "missing: the object keyed by Twilio number (\"+815012340001\")");
+            reader.error(&top.path(NUMBERS), "missing: the object keyed by Twilio number (\"+81…\")");
             return None;
         }
     };
     let mut numbers = BTreeMap::new();
-    for (number, item) in entries {
+    // Every entry as the file gives it: a number given twice is reported, not overwritten.
+    for member in reader.members(&top.path(NUMBERS), entries) {
+        let number = member.key.as_str();
         let at = entry_path(number);
         let Ok(phone) = PhoneNumber::parse(number.trim()) else {
-            reader.error(&at, "the key must be the Twilio number in E.164 form, such as +815012340001");
+            reader.error(&at, "the key must be the Twilio number in E.164 form: + and the country code, then the number without its first 0");
             continue;
         };
         if numbers.contains_key(&phone) {
             reader.error(&at, "this number is listed twice; the first entry is used");
             continue;
         }
-        if let Some(entry) = entry(reader, at, number, item, &defaults) {
+        if let Some(entry) = entry(reader, at, number, &member.value, &defaults) {
             numbers.insert(phone, entry);
         }
     }
@@ -263,9 +266,10 @@ fn destinations(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<Dest
         }
         Lookup::Found(Found { value: Value::Array(items), .. }) => {
             let mut numbers: Vec<PhoneNumber> = Vec::new();
+            let mut seen = HashSet::new();
             for (i, item) in items.iter().enumerate() {
                 if let Some(number) = phone(reader, &at.index(i), item, "this destination is skipped")
-                    && !numbers.contains(&number)
+                    && seen.insert(number.clone())
                 {
                     numbers.push(number);
                 }
@@ -343,7 +347,7 @@ fn phone(reader: &mut Reader<'_>, at: &JsonPath, value: &Value, consequence: &st
         },
         // Never the value itself: it may be a phone number, and problems show them masked.
         other => {
-            reader.expected(at, "a number in quotes, such as \"+81312345678\"", kind(other), consequence);
+            reader.expected(at, "a number in quotes, in E.164 form (\"+81…\")", kind(other), consequence);
             None
         }
     }

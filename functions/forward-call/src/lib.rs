@@ -72,6 +72,15 @@ pub async fn handle<S: ObjectStore, N: Notify>(
     respond(200, "text/xml; charset=utf-8", twiml)
 }
 
+/// Answers one request when the function could not start (`problem`: a setting or a secret
+/// it cannot use): the built-in apology, so a caller hears it instead of Twilio's
+/// application error. The request cannot be verified without the token, and needs not be:
+/// the apology forwards nobody and says nothing about the deployment.
+pub fn answer_unconfigured(problem: &str) -> LambdaFunctionUrlResponse {
+    error!(problem, "forward-call cannot forward calls until its settings are fixed; answering the apology");
+    respond(200, "text/xml; charset=utf-8", twiml::apology(&forwarding::Speech::default_apology()))
+}
+
 /// A call to forward: the dial, or the apology.
 async fn incoming<S: ObjectStore, N>(
     deps: &Deps<S, N>,

@@ -12,10 +12,10 @@
 use chrono::{DateTime, Utc};
 use domain::alert::AlertInput;
 use domain::clock::Clock;
-use domain::config::RosterConfig;
+use domain::config::{ConfigError, RosterConfig};
 use domain::payload::EscalationState;
 use domain::problem::Severity;
-use domain::resolve::{ResolveError, resolve};
+use domain::resolve::{ResolveError, resolve, resolve_unconfigured};
 use domain::store::ObjectStore;
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
@@ -47,12 +47,40 @@ impl From<Error> for Diagnostic {
 #[tracing::instrument(skip_all, fields(escalation_id = tracing::field::Empty))]
 pub async fn handle<S: ObjectStore, K: Clock>(deps: &Deps<S, K>, event: Value) -> Result<EscalationState, Error> {
     let now = deps.clock.now();
+    let (alert, escalation_id) = read_event(event, now);
+    let planned = resolve(&deps.store, &deps.config, alert, escalation_id, now).await;
+    Ok(report(planned)?)
+}
+
+/// Handles one event when the function's settings are unusable (`error`, found at start):
+/// `config` is [`RosterConfig::fallback_only`], no file is read and the fallback number alone
+/// is rung, with the problem naming the setting, so a typo in a setting never stops every
+/// alert from ringing someone.
+#[tracing::instrument(skip_all, fields(escalation_id = tracing::field::Empty))]
+pub fn handle_unconfigured(
+    config: &RosterConfig,
+    error: &ConfigError,
+    clock: &impl Clock,
+    event: Value,
+) -> Result<EscalationState, Error> {
+    let now = clock.now();
+    let (alert, escalation_id) = read_event(event, now);
+    Ok(report(resolve_unconfigured(config, error, alert, escalation_id, now))?)
+}
+
+/// The alert in an event, and the escalation's id, recorded on the handler's span.
+fn read_event(event: Value, now: DateTime<Utc>) -> (AlertInput, String) {
     let (input, execution_name) = unwrap(event);
     let alert = AlertInput::parse(&input);
     let escalation_id =
         execution_name.or_else(|| alert.alert.message_id.clone()).unwrap_or_else(|| derived_id(&input, now));
     tracing::Span::current().record("escalation_id", escalation_id.as_str());
-    let state = resolve(&deps.store, &deps.config, alert, escalation_id, now).await.inspect_err(|err| {
+    (alert, escalation_id)
+}
+
+/// Logs what was planned, or why nothing could be.
+fn report(planned: Result<EscalationState, ResolveError>) -> Result<EscalationState, ResolveError> {
+    let state = planned.inspect_err(|err| {
         error!(error_type = err.error_type(), error = %err, "escalation could not be planned");
     })?;
     for problem in &state.problems {

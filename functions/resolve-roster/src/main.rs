@@ -3,16 +3,28 @@
 use adapters::s3::{S3Store, s3_client};
 use adapters::sdk_config;
 use domain::clock::SystemClock;
-use domain::config::{ProcessEnv, RosterConfig};
+use domain::config::{ProcessEnv, RosterConfig, fallback_number};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use resolve_roster::{Deps, handle};
+use resolve_roster::{Deps, handle, handle_unconfigured};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = RosterConfig::from_env(&ProcessEnv)?;
-    let store = S3Store::new(s3_client(&sdk_config().await), config.bucket.clone());
-    let deps = Deps { store, config, clock: SystemClock };
-    run(service_fn(|event: LambdaEvent<Value>| handle(&deps, event.payload))).await
+    match RosterConfig::from_env(&ProcessEnv) {
+        Ok(config) => {
+            let store = S3Store::new(s3_client(&sdk_config().await), config.bucket.clone());
+            let deps = Deps { store, config, clock: SystemClock };
+            run(service_fn(|event: LambdaEvent<Value>| handle(&deps, event.payload))).await
+        }
+        Err(error) => {
+            // Without a usable fallback number there is nobody to ring: fail at init, visibly.
+            let config = RosterConfig::fallback_only(fallback_number(&ProcessEnv)?);
+            tracing::error!(%error, "settings unusable: every alert rings the fallback number until they are fixed");
+            run(service_fn(|event: LambdaEvent<Value>| {
+                std::future::ready(handle_unconfigured(&config, &error, &SystemClock, event.payload))
+            }))
+            .await
+        }
+    }
 }

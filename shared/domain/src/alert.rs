@@ -134,7 +134,7 @@ impl AlertInput {
             self.envelope(sns);
         } else if let Some(body) = record.get("body") {
             self.sqs(record, body);
-        } else if record.get("TopicArn").is_some() || record.get("Type").is_some() {
+        } else if record.get("TopicArn").is_some() || record.get("Type").is_some() || is_sns_envelope(record) {
             self.envelope(record);
         } else {
             self.console(record);
@@ -147,7 +147,9 @@ impl AlertInput {
             other => other.to_string(),
         };
         match serde_json::from_str::<Value>(&text) {
-            Ok(envelope) if envelope.get("TopicArn").is_some() => self.envelope(&envelope),
+            Ok(envelope) if envelope.get("TopicArn").is_some() || is_sns_envelope(&envelope) => {
+                self.envelope(&envelope)
+            }
             // Raw message delivery: the topic is unknown, the body is the alert.
             _ => {
                 self.alert.message = Some(text);
@@ -166,6 +168,14 @@ impl AlertInput {
         self.alert.message_id = string(envelope, "MessageId");
         if let Some(attributes) = envelope.get("MessageAttributes") {
             self.dry_run |= attribute(attributes, "dryRun", "Value");
+        }
+        if self.alert.topic_arn.is_none() && is_sns_envelope(envelope) {
+            self.problems.push(Problem::warning(
+                INPUT,
+                Some("TopicArn".into()),
+                "an SNS notification without TopicArn: its Message is spoken, but the topic is unknown, so mapping \
+                 mode cannot choose the project's roster",
+            ));
         }
     }
 
@@ -212,6 +222,17 @@ impl AlertInput {
             ));
         }
     }
+}
+
+/// An SNS notification as SNS delivers it (to SQS, HTTP or email-json): `Type: "Notification"`
+/// with a `Message`, or a `Message` with the `MessageId` and `Timestamp` every notification
+/// carries. Such an envelope is the alert's wrapping, never its text, whether or not it names
+/// its `TopicArn`: only the `Message` (and the `Subject`) is spoken.
+pub fn is_sns_envelope(value: &Value) -> bool {
+    let Some(fields) = value.as_object() else { return false };
+    let message = fields.get("Message").is_some_and(|m| m.is_string() || m.is_null());
+    let notification = fields.get("Type").and_then(Value::as_str) == Some("Notification");
+    message && (notification || (fields.contains_key("MessageId") && fields.contains_key("Timestamp")))
 }
 
 fn string(value: &Value, key: &str) -> Option<String> {
@@ -327,6 +348,44 @@ mod tests {
         assert_eq!(parsed.alert.message.as_deref(), Some("server down"));
         assert_eq!(parsed.problems.len(), 1);
         assert!(AlertInput::parse(&json!([])).problems[0].is_error());
+    }
+
+    #[test]
+    fn an_sns_envelope_without_topic_arn_speaks_its_message_not_the_envelope() {
+        let mut bare = envelope();
+        bare.as_object_mut().unwrap().remove("TopicArn");
+        // As an SQS record's body (the Pipe's batch), as the item itself, and as the SQS
+        // record the workflow hands one execution.
+        let shapes = [
+            json!([{"messageId": "sqs-1", "body": bare.to_string()}]),
+            bare.clone(),
+            json!({"messageId": "sqs-1", "body": bare.to_string()}),
+        ];
+        for input in shapes {
+            let parsed = AlertInput::parse(&input);
+            assert_eq!(parsed.alert.message.as_deref(), Some("CPU high"), "{input}");
+            assert_eq!(parsed.alert.subject.as_deref(), Some("ALARM: \"db-cpu\""), "{input}");
+            assert_eq!(parsed.alert.message_id.as_deref(), Some("5f1c0d2e-0000-4000-8000-000000000001"));
+            assert_eq!(parsed.alert.topic_name, None);
+            assert!(parsed.dry_run, "its attributes are read too");
+            let problems: Vec<_> = parsed.problems.iter().map(|p| p.location.as_deref()).collect();
+            assert_eq!(problems, [Some("TopicArn")], "{input}: {:?}", parsed.problems);
+            assert!(!parsed.problems[0].is_error(), "the alert still rings");
+        }
+
+        // Without Type, an envelope is still known by MessageId and Timestamp.
+        let mut untyped = bare.clone();
+        untyped.as_object_mut().unwrap().remove("Type");
+        let parsed = AlertInput::parse(&json!({"body": untyped.to_string()}));
+        assert_eq!(parsed.alert.message.as_deref(), Some("CPU high"));
+        let parsed = AlertInput::parse(&untyped);
+        assert_eq!(parsed.alert.message.as_deref(), Some("CPU high"));
+
+        // Other JSON bodies are still the alert's text, whole.
+        let other = json!({"Message": "m"}).to_string();
+        let parsed = AlertInput::parse(&json!({"body": other}));
+        assert_eq!(parsed.alert.message.as_deref(), Some(r#"{"Message":"m"}"#));
+        assert_eq!(parsed.problems, vec![]);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub const DEFAULT_ROSTER_KEY: &str = "phoneNumber.json";
 pub const DEFAULT_TIME_ZONE: Tz = Tz::Asia__Tokyo;
 pub const DEFAULT_CHECK_INTERVAL_SECONDS: u32 = 60;
 pub const DEFAULT_POLL_INTERVAL_SECONDS: u32 = 10;
+/// `CALL_REPEAT_COUNT` when unset, as in the original.
+pub const DEFAULT_REPEAT_COUNT: u32 = 3;
 
 /// Where configuration comes from: the process environment, or a map in tests and the CLI.
 pub trait Env {
@@ -44,6 +46,15 @@ pub enum ConfigError {
     Missing { name: &'static str },
     #[error("{name}={value:?} is invalid: {reason}")]
     Invalid { name: &'static str, value: String, reason: String },
+}
+
+impl ConfigError {
+    /// The variable at fault.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Missing { name } | Self::Invalid { name, .. } => name,
+        }
+    }
 }
 
 /// Reads a variable, treating an empty value as unset (SAM passes empty parameters as "").
@@ -183,12 +194,33 @@ impl RosterConfig {
             time_zone,
             alarm_message: get(env, "CONNECT_ALARM_MSG").unwrap_or_else(|| DEFAULT_ALARM_MESSAGE.to_owned()),
             repeat: RepeatSettings {
-                repeat_count: number(env, "CALL_REPEAT_COUNT", 3, REPEAT_COUNT_RANGE)?,
+                repeat_count: number(env, "CALL_REPEAT_COUNT", DEFAULT_REPEAT_COUNT, REPEAT_COUNT_RANGE)?,
                 repeat_group: flag(env, "CALL_REPEAT_GROUP")?,
             },
             timing: Timing::from_env(env)?,
             fallback: fallback_number(env)?,
         })
+    }
+}
+
+impl RosterConfig {
+    /// What resolve-roster runs with when its settings are unusable: the defaults, no file to
+    /// read, and `fallback`, so every alert still rings the fallback number (see
+    /// [`crate::resolve::resolve_unconfigured`]).
+    pub fn fallback_only(fallback: PhoneNumber) -> Self {
+        Self {
+            bucket: String::new(),
+            roster_key: DEFAULT_ROSTER_KEY.to_owned(),
+            mapping_key: None,
+            time_zone: DEFAULT_TIME_ZONE,
+            alarm_message: DEFAULT_ALARM_MESSAGE.to_owned(),
+            repeat: RepeatSettings { repeat_count: DEFAULT_REPEAT_COUNT, repeat_group: false },
+            timing: Timing {
+                check_interval_seconds: DEFAULT_CHECK_INTERVAL_SECONDS,
+                poll_interval_seconds: DEFAULT_POLL_INTERVAL_SECONDS,
+            },
+            fallback,
+        }
     }
 }
 

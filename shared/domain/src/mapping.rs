@@ -8,6 +8,8 @@
 //! by exact topic name and cannot fall through to the wrong project. No mistake in an entry
 //! stops an alert from ringing someone: a skipped entry's topic rings the fallback number.
 
+use std::collections::HashSet;
+
 use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::Value;
@@ -82,9 +84,10 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Mapping> {
         return None;
     };
     let mut entries: Vec<MappingEntry> = Vec::with_capacity(items.len());
+    let mut topics: HashSet<String> = HashSet::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Some(entry) = parse_entry(reader, root.index(i), item) else { continue };
-        if entries.iter().any(|e| e.sns_topic_name == entry.sns_topic_name) {
+        if !topics.insert(entry.sns_topic_name.clone()) {
             reader.warning(
                 &entry.location.at,
                 format!("topic {} is mapped twice; the first entry is used", entry.sns_topic_name),

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::alert::Alert;
+use crate::alert::{Alert, is_sns_envelope};
 
 /// The longest text spoken, in characters. A contact attribute holds far more, but a
 /// sleepy listener needs the gist, and Polly bills (and pauses) by length.
@@ -19,7 +19,8 @@ const MAX_REASON_CHARS: usize = 120;
 
 /// Builds the spoken text for `alert` with the project's base message.
 pub fn spoken_message(base: &str, alert: &Alert) -> String {
-    let text = match alert.message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+    let message = alert.message.as_deref().map(|m| sns_message(m).unwrap_or_else(|| m.to_owned()));
+    let text = match message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
         None => base.to_owned(),
         Some(text) => match cloudwatch_alarm(text) {
             Some(alarm) => format!("{base} {alarm}"),
@@ -28,6 +29,17 @@ pub fn spoken_message(base: &str, alert: &Alert) -> String {
     };
     let clean = speakable(&text);
     if clean.is_empty() { speakable(base) } else { clean }
+}
+
+/// The `Message` of an SNS notification that reached the alert's text whole (an envelope
+/// without `TopicArn` passed on as a message, say): the envelope's ids, timestamps and
+/// signature are never read aloud.
+fn sns_message(text: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(text.trim()).ok()?;
+    if !is_sns_envelope(&value) {
+        return None;
+    }
+    Some(value.get("Message").and_then(Value::as_str).unwrap_or_default().to_owned())
 }
 
 /// `アラーム <name> が <state> になりました。<reason>` for a CloudWatch alarm notification.
@@ -129,6 +141,28 @@ mod tests {
         let spoken = spoken_message(BASE, &alert(Some(&long)));
         assert_eq!(spoken.chars().count(), MAX_SPOKEN_CHARS + 1);
         assert!(spoken.ends_with('…'));
+    }
+
+    #[test]
+    fn an_sns_envelope_in_the_text_speaks_only_its_message() {
+        let envelope = serde_json::json!({
+            "Type": "Notification",
+            "MessageId": "5f1c0d2e-0000-4000-8000-000000000001",
+            "Message": "DB is down on prod",
+            "Timestamp": "2026-11-21T03:00:00.000Z",
+            "SignatureVersion": "1"
+        });
+        assert_eq!(spoken_message(BASE, &alert(Some(&envelope.to_string()))), "DB is down on prod");
+        // An alarm inside is still spoken as an alarm; an empty Message speaks the base.
+        let mut alarm = envelope.clone();
+        alarm["Message"] = serde_json::json!(r#"{"AlarmName":"prod-db-cpu","NewStateValue":"ALARM"}"#);
+        assert_eq!(
+            spoken_message(BASE, &alert(Some(&alarm.to_string()))),
+            "障害が発生しました。 アラーム prod-db-cpu が ALARM になりました。"
+        );
+        let mut empty = envelope;
+        empty["Message"] = serde_json::json!("");
+        assert_eq!(spoken_message(BASE, &alert(Some(&empty.to_string()))), BASE);
     }
 
     #[test]

@@ -10,7 +10,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A validated E.164 number: `+`, then 2 to 15 digits, the first of which is not 0.
+/// A validated E.164 number: `+`, a country calling code in use (ITU-T E.164 assignments),
+/// then as many digits as that country's numbers can have: 15 in all at most, and at least 8
+/// (7 for the few countries with 4-digit numbers); exactly 10 after `+1` (North America) and
+/// `+7`, 9 or 10 after `+81` (Japan). Anything shorter or with an unassigned code is not a
+/// number Amazon Connect can dial (`+12`, `+1234`).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
@@ -22,10 +26,53 @@ pub enum InvalidPhoneNumber {
     MissingPlus(String),
     #[error("{0} contains a character that is not a digit")]
     NotDigits(String),
-    #[error("{0} has {1} digits (E.164 allows 2 to 15)")]
+    #[error("{0} has {1} digits (E.164 allows at most 15)")]
     Length(String, usize),
     #[error("{0} has a country code starting with 0")]
     LeadingZero(String),
+    #[error("{0} starts with no country calling code in use")]
+    UnknownCountryCode(String),
+    /// The masked input, its country code, the digits after it and the lengths allowed there.
+    #[error("{0} has {2} digits after the country code +{1}, which has numbers of {3} digits")]
+    NationalLength(String, u16, usize, String),
+}
+
+/// Country calling codes in use (ITU-T E.164 assignments, including the international
+/// networks and services such as +800 and +881). The codes are prefix-free, so a number has
+/// at most one of them.
+const COUNTRY_CODES: &[u16] = &[
+    1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56, 57, 58, 60,
+    61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 211, 212, 213, 216, 218, 220, 221, 222, 223,
+    224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246,
+    247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 290,
+    291, 297, 298, 299, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 370, 371, 372, 373, 374, 375, 376, 377, 378,
+    379, 380, 381, 382, 383, 385, 386, 387, 389, 420, 421, 423, 500, 501, 502, 503, 504, 505, 506, 507, 508, 509, 590,
+    591, 592, 593, 594, 595, 596, 597, 598, 599, 670, 672, 673, 674, 675, 676, 677, 678, 679, 680, 681, 682, 683, 685,
+    686, 687, 688, 689, 690, 691, 692, 800, 808, 850, 852, 853, 855, 856, 870, 880, 881, 882, 883, 886, 960, 961, 962,
+    963, 964, 965, 966, 967, 968, 970, 971, 972, 973, 974, 975, 976, 977, 979, 992, 993, 994, 995, 996, 998,
+];
+
+/// The digits after the country code a number may have, where it is not the general rule
+/// (8 to 15 digits in all): (code, fewest, most).
+const NATIONAL_LENGTHS: &[(u16, usize, usize)] = &[
+    // North American Numbering Plan: a 3-digit area code and a 7-digit number.
+    (1, 10, 10),
+    (7, 10, 10),
+    // Japan: 9 digits for fixed lines (03-1234-5678), 10 for mobiles and 050 (090-1234-5678).
+    (81, 9, 10),
+    // Ascension, Saint Helena, Niue and Tokelau have 4-digit numbers.
+    (247, 4, 12),
+    (290, 4, 12),
+    (683, 4, 12),
+    (690, 4, 11),
+];
+
+/// The country code `digits` start with, and its length.
+fn country_code(digits: &str) -> Option<(u16, usize)> {
+    (1..=3).filter(|len| *len < digits.len()).find_map(|len| {
+        let code: u16 = digits[..len].parse().ok()?;
+        COUNTRY_CODES.binary_search(&code).ok().map(|_| (code, len))
+    })
 }
 
 impl PhoneNumber {
@@ -36,11 +83,21 @@ impl PhoneNumber {
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(InvalidPhoneNumber::NotDigits(masked));
         }
-        if !(2..=15).contains(&digits.len()) {
+        if digits.len() > 15 || digits.len() < 2 {
             return Err(InvalidPhoneNumber::Length(masked, digits.len()));
         }
         if digits.starts_with('0') {
             return Err(InvalidPhoneNumber::LeadingZero(masked));
+        }
+        let (code, code_len) = country_code(digits).ok_or_else(|| InvalidPhoneNumber::UnknownCountryCode(masked.clone()))?;
+        let national = digits.len() - code_len;
+        let (fewest, most) = NATIONAL_LENGTHS
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .map_or((8usize.saturating_sub(code_len), 15 - code_len), |(_, fewest, most)| (*fewest, *most));
+        if !(fewest..=most).contains(&national) {
+            let allowed = if fewest == most { fewest.to_string() } else { format!("{fewest} to {most}") };
+            return Err(InvalidPhoneNumber::NationalLength(masked, code, national, allowed));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -161,24 +218,135 @@ pub fn mask(raw: &str) -> String {
     format!("{start}****{end}")
 }
 
-/// Masks every phone-number-like run (`+` and 6 or more digits) in free text such as a
-/// Connect error message, so that it can be logged and kept in the execution's output.
+/// Masks everything in free text that may be a phone number, so that the text can be logged,
+/// kept in an execution's output and posted to Slack:
+/// - `+` and 6 or more digits (`+819012345678`, `+81 90-1234-5678`), as [`mask`] does;
+/// - a run of 8 or more digits standing alone, possibly grouped by `-` or single spaces
+///   (`09012345678`, `090-1234-5678`, `819012345678`): the first 3 and last 4 characters stay
+///   (`090****5678`).
+///
+/// What stays readable: shorter numbers (days, counts, `+12`), dates (`2026-11-30`,
+/// `20261130`), times (`09:00:00`, `+09:00`), decimals, digits inside a word or an
+/// identifier (`CA1234567890abcdef`, `group123456789`), and the account of an ARN
+/// (`:123456789012:`). Masking is idempotent: scrubbed text scrubs to itself.
 pub fn scrub_numbers(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('+') {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + 1..];
-        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
-        if digits >= 6 {
-            out.push_str(&mask(&rest[at..at + 1 + digits]));
-        } else {
-            out.push_str(&rest[at..at + 1 + digits]);
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let plus = bytes[i] == b'+';
+        let starts = plus || (bytes[i].is_ascii_digit() && !after_word(bytes, i));
+        if !starts {
+            i += 1;
+            continue;
         }
-        rest = &tail[digits..];
+        let first = if plus { i + 1 } else { i };
+        if !plus && let Some(end) = date_at(bytes, first) {
+            i = end;
+            continue;
+        }
+        let (end, digits) = digit_groups(bytes, first);
+        if end == first {
+            i += 1;
+            continue;
+        }
+        let standalone = !bytes.get(end).is_some_and(|b| is_word(*b) || (*b == b'.' && next_is_digit(bytes, end)));
+        let masked = if plus {
+            (digits >= 6).then(|| mask(&text[i..end]))
+        } else {
+            (standalone && digits >= 8 && !is_kept_run(bytes, i, end)).then(|| mask_run(&text[i..end]))
+        };
+        if let Some(masked) = masked {
+            out.push_str(&text[copied..i]);
+            out.push_str(&masked);
+            copied = end;
+        }
+        // A run that is part of a word is skipped whole, so its tail is not taken for a number.
+        i = if plus || standalone { end } else { skip_word(bytes, end) };
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     out
+}
+
+fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+fn next_is_digit(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
+}
+
+/// True when the byte before `at` joins it to a word or a decimal (`x1`, `1.5`).
+fn after_word(bytes: &[u8], at: usize) -> bool {
+    match at.checked_sub(1).map(|before| bytes[before]) {
+        Some(b'.') => at >= 2 && bytes[at - 2].is_ascii_digit(),
+        Some(before) => is_word(before),
+        None => false,
+    }
+}
+
+fn skip_word(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(|b| is_word(*b)) {
+        at += 1;
+    }
+    at
+}
+
+/// The end of the digits from `at`, joined by single `-` or spaces into groups of 2 or more
+/// digits after the first, and how many digits they hold.
+fn digit_groups(bytes: &[u8], at: usize) -> (usize, usize) {
+    let run = |from: usize| bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let first = run(at);
+    let (mut end, mut digits) = (at + first, first);
+    if first == 0 {
+        return (at, 0);
+    }
+    while let Some(b'-' | b' ') = bytes.get(end) {
+        let next = run(end + 1);
+        if next < 2 {
+            break;
+        }
+        end += 1 + next;
+        digits += next;
+    }
+    (end, digits)
+}
+
+/// The end of a date written `2026-11-30` at `at`.
+fn date_at(bytes: &[u8], at: usize) -> Option<usize> {
+    let shape = *b"dddd-dd-dd";
+    let candidate = bytes.get(at..at + shape.len())?;
+    let fits = candidate.iter().zip(shape).all(|(b, s)| if s == b'd' { b.is_ascii_digit() } else { *b == s });
+    let end = at + shape.len();
+    (fits && !bytes.get(end).is_some_and(u8::is_ascii_digit)).then_some(end)
+}
+
+/// Digit runs that are not numbers of people: a compact date or timestamp (`20261130`,
+/// `20261130090000`), a span of times (`0900-1800`) and an ARN's account
+/// (`arn:aws:sns:ap-northeast-1:123456789012:topic`).
+fn is_kept_run(bytes: &[u8], start: usize, end: usize) -> bool {
+    let run = &bytes[start..end];
+    let number = |from: usize, len: usize| -> u32 {
+        run[from..from + len].iter().fold(0, |n, b| n * 10 + u32::from(b.wrapping_sub(b'0')))
+    };
+    let hhmm = |from: usize| number(from, 2) < 24 && number(from + 2, 2) < 60;
+    if run.len() == 9 && run[4] == b'-' {
+        return run.iter().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit()) && hhmm(0) && hhmm(5);
+    }
+    if !run.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let compact_date = matches!(run.len(), 8 | 14)
+        && (1900..=2099).contains(&number(0, 4))
+        && (1..=12).contains(&number(4, 2))
+        && (1..=31).contains(&number(6, 2));
+    let account = run.len() == 12 && start > 0 && bytes[start - 1] == b':' && bytes.get(end) == Some(&b':');
+    compact_date || account
+}
+
+/// A bare digit run masked: the first 3 and last 4 characters stay (`090****5678`).
+fn mask_run(run: &str) -> String {
+    format!("{}****{}", &run[..3], &run[run.len() - 4..])
 }
 
 #[cfg(test)]
@@ -187,7 +355,18 @@ mod tests {
 
     #[test]
     fn accepts_e164_numbers() {
-        for ok in ["+819012345678", "+12", "+123456789012345", "+11111111111"] {
+        for ok in [
+            "+819012345678",
+            "+81312345678",
+            "+11111111111",
+            "+14155550100",
+            "+2222222222",
+            "+442079460958",
+            "+861234567890123",
+            "+79161234567",
+            "+6831234",
+            "+50012345",
+        ] {
             assert!(PhoneNumber::parse(ok).is_ok(), "{ok}");
         }
     }
@@ -202,6 +381,71 @@ mod tests {
         assert!(matches!(PhoneNumber::parse("+1234567890123456"), Err(InvalidPhoneNumber::Length(_, 16))));
         assert!(matches!(PhoneNumber::parse("+0312345678"), Err(InvalidPhoneNumber::LeadingZero(_))));
         assert!(PhoneNumber::parse("").is_err());
+    }
+
+    /// Issue 12, point 2: `+12` and `+1234` passed and were rung; Connect refuses them.
+    #[test]
+    fn numbers_that_cannot_be_dialled_are_rejected_by_country_code_and_length() {
+        for (raw, why) in [
+            ("+12", "has 1 digits after the country code +1, which has numbers of 10 digits"),
+            ("+1234", "has 3 digits after the country code +1, which has numbers of 10 digits"),
+            ("+1415555010", "has 9 digits after the country code +1"),
+            ("+141555501000", "has 11 digits after the country code +1"),
+            ("+8190123456789", "has 11 digits after the country code +81, which has numbers of 9 to 10 digits"),
+            ("+8131234567", "has 8 digits after the country code +81"),
+            ("+4412345", "has 5 digits after the country code +44, which has numbers of 6 to 13 digits"),
+            ("+2812345678", "starts with no country calling code in use"),
+            ("+8001234", "has 4 digits after the country code +800"),
+            ("+683123", "has 3 digits after the country code +683"),
+        ] {
+            let err = PhoneNumber::parse(raw).map(|n| n.masked()).unwrap_err().to_string();
+            assert!(err.contains(why), "{raw}: {err}");
+            assert!(!err.contains(&raw[1..]), "masked: {err}");
+        }
+    }
+
+    #[test]
+    fn the_country_code_table_is_sorted_and_prefix_free() {
+        assert!(COUNTRY_CODES.windows(2).all(|pair| pair[0] < pair[1]));
+        for code in COUNTRY_CODES {
+            let text = code.to_string();
+            for len in 1..text.len() {
+                let prefix: u16 = text[..len].parse().unwrap();
+                assert!(COUNTRY_CODES.binary_search(&prefix).is_err(), "+{prefix} is a prefix of +{code}");
+            }
+        }
+        assert!(NATIONAL_LENGTHS.iter().all(|(code, _, _)| COUNTRY_CODES.contains(code)));
+    }
+
+    /// Every number the repository's tests, samples and compatibility fixtures use as a valid
+    /// one stays valid.
+    #[test]
+    fn the_numbers_in_use_across_the_repository_stay_valid() {
+        for ok in [
+            "+11111111111",
+            "+12222222222",
+            "+13333333333",
+            "+15555555555",
+            "+14155550100",
+            "+14158675309",
+            "+18005551212",
+            "+22222222222",
+            "+33333333333",
+            "+44444444444",
+            "+55555555555",
+            "+66666666666",
+            "+811111111111",
+            "+81300000000",
+            "+81312345678",
+            "+813123456009",
+            "+815012340001",
+            "+815099999999",
+            "+819000000099",
+            "+819012345678",
+            "+819999999999",
+        ] {
+            assert!(PhoneNumber::parse(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]
@@ -252,5 +496,47 @@ mod tests {
     fn scrubbing_masks_every_number_in_free_text() {
         assert_eq!(scrub_numbers("call +12 then +819012345678."), "call +12 then +8190****5678.");
         assert_eq!(scrub_numbers("no number"), "no number");
+    }
+
+    /// Issue 12, point 11: a number without `+` (`09012345678`, `819012345678`, grouped by
+    /// `-` or spaces) is masked too.
+    #[test]
+    fn scrubbing_masks_long_digit_runs_without_a_plus() {
+        for (text, scrubbed) in [
+            ("found \"09012345678\"", "found \"090****5678\""),
+            ("819012345678", "819****5678"),
+            ("tel 090-1234-5678 or 03 1234 5678.", "tel 090****5678 or 03 ****5678."),
+            ("+81 90-1234-5678", "+81 9****5678"),
+            ("田中09012345678です", "田中090****5678です"),
+            ("name: 12345678", "name: 123****5678"),
+            ("[0].phoneNumber[0]: 0901234567x", "[0].phoneNumber[0]: 0901234567x"),
+        ] {
+            assert_eq!(scrub_numbers(text), scrubbed, "{text}");
+        }
+    }
+
+    #[test]
+    fn scrubbing_keeps_dates_times_identifiers_and_small_numbers() {
+        for text in [
+            "days 10-15 overlap with group1; days 1-3, 7 and 31",
+            "2026-11-30 09:00:00 and 2026-11-30T09:00:00+09:00, 20261130, 20261130090000",
+            "a shift 0900-1800",
+            "arn:aws:sns:ap-northeast-1:123456789012:projectA-sns-topic",
+            "alert-61c2408fb7f9646efd4fc490fe3f71a5 bc4d5507-ffcd-4a01-a6a9-107fc1802632",
+            "CA1234567890abcdef group123456789 3.14159265358979 1234567",
+            "1 2 3 4 5 6 7 8 9 10",
+            "+8190****5678 090****5678 +1****45",
+        ] {
+            assert_eq!(scrub_numbers(text), text);
+        }
+    }
+
+    #[test]
+    fn scrubbing_is_idempotent() {
+        for text in ["09012345678", "+81 90-1234-5678", "819012345678 and +819012345678", "090-1234-5678"] {
+            let once = scrub_numbers(text);
+            assert_eq!(scrub_numbers(&once), once, "{text}");
+            assert!(!once.contains("1234"), "{once}");
+        }
     }
 }

@@ -3,10 +3,16 @@
 //! A broken roster must not silence an alert, so parsing and planning collect problems
 //! instead of stopping at the first one. Each names where it is (the file, then a path
 //! inside it such as `group2.phone_number[1]`) so a duty maintainer can fix it at 3 a.m.
+//!
+//! A problem goes to the logs, the execution's output and Slack, so its message never shows
+//! a phone number in clear: it is scrubbed ([`scrub_numbers`]) when the problem is made, when
+//! it is shown and when it is serialised, whatever value or name found its way into it.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::phone::scrub_numbers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -26,16 +32,22 @@ pub struct Problem {
     /// Where inside the source, e.g. `group2.phone_number[1]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// What is wrong and what is done instead; numbers masked.
+    #[serde(serialize_with = "scrubbed")]
     pub message: String,
+}
+
+fn scrubbed<S: Serializer>(message: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&scrub_numbers(message))
 }
 
 impl Problem {
     pub fn error(source: impl Into<String>, location: Option<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, source: source.into(), location, message: message.into() }
+        Self { severity: Severity::Error, source: source.into(), location, message: scrub_numbers(&message.into()) }
     }
 
     pub fn warning(source: impl Into<String>, location: Option<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, source: source.into(), location, message: message.into() }
+        Self { severity: Severity::Warning, source: source.into(), location, message: scrub_numbers(&message.into()) }
     }
 
     pub fn is_error(&self) -> bool {
@@ -53,7 +65,7 @@ impl fmt::Display for Problem {
         if let Some(location) = &self.location {
             write!(f, ": {location}")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", scrub_numbers(&self.message))
     }
 }
 

@@ -8,17 +8,27 @@
 //! - an unknown key is a warning naming it (and the known spelling it resembles), never an
 //!   error: the file is still used;
 //! - a value of the wrong type is reported as `expected …, found …; <what happens instead>`;
+//! - a key given twice in one object is an error naming it: JSON parsers keep one of the two
+//!   silently, so the reader sees every key ([`Reader::document`]) and the file's reader says
+//!   what is done (both lists of numbers rung, both groups read, or the field ignored);
 //! - every problem names the file and a typed [`JsonPath`] inside it, spelt as the file
-//!   spells it (`[1].dry_run`, `group2.phone_number[0]`, `numbers.+815012340001.voice`).
+//!   spells it (`[1].dry_run`, `group2.phone_number[0]`, `numbers.+815012340001.voice`);
+//! - no problem shows a phone number in clear: every message, and every location unless the
+//!   file is keyed by the team's own numbers ([`Reader::keeping_numbers_in_paths`]), goes
+//!   through [`scrub_numbers`].
 //!
 //! The parsed values keep the paths they came from ([`ObjectLocation`]), so a caller that
 //! adds its own findings later (`oncall check`) points at the same place without reading the
 //! JSON again.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 
+use crate::phone::scrub_numbers;
 use crate::problem::Problem;
 
 /// One step into a JSON document.
@@ -197,10 +207,43 @@ impl<'v> Object<'v> {
             (Some((key, value)), _) | (None, Some((key, value))) => found(key, value),
             (None, None) => Lookup::Absent,
         };
+        let result = match result {
+            Lookup::Found(found) => self.repeated(reader, field, found, consequence),
+            other => {
+                reader.claim_repeats(&self.location.at, field);
+                other
+            }
+        };
         if let Lookup::Found(Found { key, .. }) = result {
             self.location.spelt.push((field.camel, key.to_owned()));
         }
         result
+    }
+
+    /// A field whose key is given more than once: an error naming the key. Values that all
+    /// agree are read; different values are a conflict (`consequence` says what happens).
+    fn repeated(&self, reader: &mut Reader<'_>, field: Field, found: Found<'v>, consequence: &str) -> Lookup<'v> {
+        let repeats = reader.claim_repeats(&self.location.at, field);
+        let Some((key, earlier)) = repeats.first() else { return Lookup::Found(found) };
+        let times = earlier.len() + 1;
+        let at = self.location.at.key(key);
+        let agree = repeats.iter().all(|(key, earlier)| earlier.iter().all(|v| self.members.get(key) == Some(v)));
+        if agree {
+            reader.error(&at, format!("the key is given {times} times; keep one (they say the same, so it is read)"));
+            Lookup::Found(found)
+        } else {
+            reader.error(
+                &at,
+                with_consequence(format!("the key is given {times} times, with different values; keep one"), consequence),
+            );
+            Lookup::Conflict
+        }
+    }
+
+    /// The values a field had before the one the document kept, when its key is given more
+    /// than once, in file order. The caller reads them and reports the repetition.
+    pub fn earlier_values(&self, reader: &mut Reader<'_>, field: Field) -> Vec<Value> {
+        reader.claim_repeats(&self.location.at, field).into_iter().flat_map(|(_, earlier)| earlier).collect()
     }
 
     /// [`Object::get`], with an absent field reported at the object as
@@ -240,27 +283,132 @@ impl<'v> Object<'v> {
 pub struct Reader<'s> {
     source: &'s str,
     problems: Vec<Problem>,
+    /// The objects of the document in which a key is given more than once.
+    repeats: BTreeMap<JsonPath, Repeats>,
+    /// Locations are scrubbed of phone numbers unless the file is keyed by the team's own.
+    mask_locations: bool,
+}
+
+/// An object in which a key is given more than once.
+#[derive(Debug, Default)]
+struct Repeats {
+    /// Every key of the object, in file order, each time it is given.
+    order: Vec<String>,
+    keys: Vec<RepeatedKey>,
+}
+
+#[derive(Debug)]
+struct RepeatedKey {
+    key: String,
+    /// The values before the last one (which the document keeps), in file order.
+    earlier: Vec<Value>,
+    /// Reported, or read by the file's reader, which then reports it.
+    claimed: bool,
+}
+
+impl Repeats {
+    fn add(&mut self, key: String, earlier: Value) {
+        match self.keys.iter_mut().find(|repeated| repeated.key == key) {
+            Some(repeated) => repeated.earlier.push(earlier),
+            None => self.keys.push(RepeatedKey { key, earlier: vec![earlier], claimed: false }),
+        }
+    }
+}
+
+/// One member of an object as the file gives it, repeated keys included.
+#[derive(Debug, Clone)]
+pub struct Member<'v> {
+    pub key: String,
+    pub value: Cow<'v, Value>,
+    /// How many times the object gives this key (1 when it is not repeated).
+    pub times: usize,
+    /// Which of them this is, from 1.
+    pub nth: usize,
 }
 
 impl<'s> Reader<'s> {
     /// `source` names the file in problems (`s3://bucket/key` or a path).
     pub fn new(source: &'s str) -> Self {
-        Self { source, problems: Vec::new() }
+        Self { source, problems: Vec::new(), repeats: BTreeMap::new(), mask_locations: true }
+    }
+
+    /// A reader for a file whose keys are the team's own numbers (the forwarding file, keyed
+    /// by Twilio number): locations name them as the file does (`numbers.+815012340001`), so
+    /// a problem can be matched to its entry; messages are scrubbed as everywhere.
+    pub fn keeping_numbers_in_paths(source: &'s str) -> Self {
+        Self { mask_locations: false, ..Self::new(source) }
     }
 
     pub fn source(&self) -> &'s str {
         self.source
     }
 
-    /// The document, or `None` with an error when it is not JSON.
+    /// The document, or `None` with an error when it is not JSON. Every key is seen: where an
+    /// object gives a key more than once the document keeps the last value, and the reader
+    /// remembers the others, which the file's reader asks for ([`Object::get`],
+    /// [`Object::earlier_values`], [`Reader::members`]); the rest are reported by
+    /// [`Reader::finish`].
     pub fn document(&mut self, bytes: &[u8]) -> Option<Value> {
-        match serde_json::from_slice(bytes) {
-            Ok(value) => Some(value),
+        let mut state = ParseState::default();
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let parsed = ValueSeed(&mut state).deserialize(&mut deserializer).and_then(|value| {
+            deserializer.end()?;
+            Ok(value)
+        });
+        match parsed {
+            Ok(value) => {
+                self.repeats = state.repeats;
+                Some(value)
+            }
             Err(err) => {
                 self.error(&JsonPath::root(), format!("not valid JSON: {err}"));
                 None
             }
         }
+    }
+
+    /// The members of the object at `at`, in file order, a repeated key once for each time
+    /// it is given (the earlier values are the ones the document did not keep). The caller
+    /// reports the repetitions.
+    pub fn members<'v>(&mut self, at: &JsonPath, members: &'v Map<String, Value>) -> Vec<Member<'v>> {
+        let Some(repeats) = self.repeats.get_mut(at) else {
+            return members
+                .iter()
+                .map(|(key, value)| Member { key: key.clone(), value: Cow::Borrowed(value), times: 1, nth: 1 })
+                .collect();
+        };
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut out = Vec::with_capacity(repeats.order.len());
+        for key in &repeats.order {
+            let nth = seen.entry(key.as_str()).or_default();
+            *nth += 1;
+            let earlier = repeats.keys.iter().find(|repeated| &repeated.key == key).map(|r| &r.earlier);
+            let times = earlier.map_or(1, |earlier| earlier.len() + 1);
+            let value = match earlier.and_then(|earlier| earlier.get(*nth - 1)) {
+                Some(value) => Cow::Owned(value.clone()),
+                None => match members.get(key) {
+                    Some(value) => Cow::Borrowed(value),
+                    None => continue,
+                },
+            };
+            out.push(Member { key: key.clone(), value, times, nth: *nth });
+        }
+        repeats.keys.iter_mut().for_each(|repeated| repeated.claimed = true);
+        out
+    }
+
+    /// The earlier values of `field`'s keys in the object at `at`, marked as reported.
+    fn claim_repeats(&mut self, at: &JsonPath, field: Field) -> Vec<(String, Vec<Value>)> {
+        let Some(repeats) = self.repeats.get_mut(at) else { return Vec::new() };
+        repeats
+            .keys
+            .iter_mut()
+            .filter(|repeated| !repeated.claimed && field.spelt(&repeated.key))
+            .map(|repeated| {
+                repeated.claimed = true;
+                (repeated.key.clone(), repeated.earlier.clone())
+            })
+            .collect()
     }
 
     /// `value` as an object, or `None` with `expected <what>, found <kind>; <consequence>`.
@@ -275,25 +423,149 @@ impl<'s> Reader<'s> {
     }
 
     /// The one wording of a type or range error: `expected <what>, found <found>; <consequence>`.
-    /// `found` is [`kind`] of the value, or [`short`] where showing it is safe and helps.
+    /// `found` is [`kind`] of the value, or [`short`] where showing it helps (a number in it
+    /// is masked, as in every message).
     pub fn expected(&mut self, at: &JsonPath, what: &str, found: impl fmt::Display, consequence: &str) {
         self.error(at, with_consequence(format!("expected {what}, found {found}"), consequence));
     }
 
     pub fn error(&mut self, at: &JsonPath, message: impl Into<String>) {
-        self.problems.push(Problem::error(self.source, at.location(), message));
+        let location = self.location(at);
+        self.problems.push(Problem::error(self.source, location, message));
     }
 
     pub fn warning(&mut self, at: &JsonPath, message: impl Into<String>) {
-        self.problems.push(Problem::warning(self.source, at.location(), message));
+        let location = self.location(at);
+        self.problems.push(Problem::warning(self.source, location, message));
+    }
+
+    fn location(&self, at: &JsonPath) -> Option<String> {
+        let location = at.location()?;
+        Some(if self.mask_locations { scrub_numbers(&location) } else { location })
     }
 
     pub fn problems(&self) -> &[Problem] {
         &self.problems
     }
 
-    pub fn finish(self) -> Vec<Problem> {
+    /// The problems, with an error for each repeated key nobody asked about (an unknown key,
+    /// or a key in an object that was not read): the last value is the one that was read.
+    pub fn finish(mut self) -> Vec<Problem> {
+        let repeats = std::mem::take(&mut self.repeats);
+        for (at, repeats) in repeats {
+            for repeated in repeats.keys.into_iter().filter(|repeated| !repeated.claimed) {
+                let times = repeated.earlier.len() + 1;
+                self.error(
+                    &at.key(&repeated.key),
+                    format!("the key is given {times} times; only the last is read, keep one"),
+                );
+            }
+        }
         self.problems
+    }
+}
+
+/// What the parse of a document keeps track of: where it is, and the repeated keys.
+#[derive(Debug, Default)]
+struct ParseState {
+    path: Vec<Step>,
+    repeats: BTreeMap<JsonPath, Repeats>,
+}
+
+/// Builds a [`Value`] as `serde_json` does, but sees every key of an object: a repeated key
+/// is recorded with its earlier values instead of being overwritten without a word.
+struct ValueSeed<'a>(&'a mut ParseState);
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let state = self.0;
+        let mut out = Vec::with_capacity(items.size_hint().unwrap_or(0).min(4096));
+        loop {
+            state.path.push(Step::Index(out.len()));
+            let item = items.next_element_seed(ValueSeed(&mut *state));
+            state.path.pop();
+            match item? {
+                Some(item) => out.push(item),
+                None => return Ok(Value::Array(out)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
+        let state = self.0;
+        let mut members = Map::new();
+        let mut repeats: Option<Repeats> = None;
+        while let Some(key) = entries.next_key::<String>()? {
+            state.path.push(Step::Key(key));
+            let value = entries.next_value_seed(ValueSeed(&mut *state));
+            let Some(Step::Key(key)) = state.path.pop() else {
+                return Err(de::Error::custom("the reader lost its place"));
+            };
+            let value = value?;
+            if members.contains_key(&key) {
+                let repeats =
+                    repeats.get_or_insert_with(|| Repeats { order: members.keys().cloned().collect(), keys: Vec::new() });
+                repeats.order.push(key.clone());
+                if let Some(earlier) = members.insert(key.clone(), value) {
+                    repeats.add(key, earlier);
+                }
+            } else {
+                if let Some(repeats) = repeats.as_mut() {
+                    repeats.order.push(key.clone());
+                }
+                members.insert(key, value);
+            }
+        }
+        if let Some(repeats) = repeats {
+            state.repeats.insert(JsonPath(state.path.clone()), repeats);
+        }
+        Ok(Value::Object(members))
     }
 }
 
@@ -313,18 +585,19 @@ pub fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// A value for a message, cut short so a huge value cannot flood it. Never for a field that
-/// may hold a phone number: problems show numbers masked only.
+/// A value for a message, cut short so a huge value cannot flood it. A phone number in it is
+/// masked, as in every problem; still, for a field that holds numbers, say what it is
+/// ([`kind`]) rather than show it.
 pub fn short(value: &Value) -> String {
-    let text = value.to_string();
+    let text = scrub_numbers(&value.to_string());
     match text.char_indices().nth(40) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
     }
 }
 
-/// A wrong value where showing it is safe (never a field that may hold a phone number): a
-/// string is shown (`""`, `"1"`), anything else by its kind.
+/// A wrong value where showing it helps (never a field that holds phone numbers): a string is
+/// shown (`""`, `"1"`, any number in it masked), anything else by its kind.
 pub fn shown(value: &Value) -> String {
     match value {
         Value::String(_) => short(value),

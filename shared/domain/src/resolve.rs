@@ -11,11 +11,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::alert::AlertInput;
-use crate::config::RosterConfig;
+use crate::config::{ConfigError, RosterConfig};
 use crate::escalation::plan::NobodyToRing;
-use crate::escalation::start::{MappingFile, RosterFile, select, start};
+use crate::escalation::start::{MappingFile, RosterFile, Selection, select, start};
 use crate::mapping::Mapping;
 use crate::payload::EscalationState;
+use crate::phone::scrub_numbers;
 use crate::problem::Problem;
 use crate::roster::Roster;
 use crate::store::{ObjectStore, StoreError};
@@ -74,6 +75,33 @@ pub async fn resolve(
         }),
     };
     Ok(start(config, input, selection, roster, escalation_id, now)?)
+}
+
+/// Builds the escalation for one alert when resolve-roster's own settings are unusable
+/// (`error`, found at start): no file is read, `config` is [`RosterConfig::fallback_only`], so
+/// the fallback number alone is rung, and the problem names the setting. A typo in a setting
+/// must never stop every alert from ringing someone.
+pub fn resolve_unconfigured(
+    config: &RosterConfig,
+    error: &ConfigError,
+    mut input: AlertInput,
+    escalation_id: String,
+    now: DateTime<Utc>,
+) -> Result<EscalationState, ResolveError> {
+    input.problems.push(Problem::error(
+        "resolve-roster settings",
+        Some(error.name().to_owned()),
+        scrub_numbers(&format!(
+            "{error}; no roster is read and every alert rings the fallback number until it is fixed"
+        )),
+    ));
+    let selection = Selection {
+        roster_key: None,
+        message: config.alarm_message.clone(),
+        time_zone: config.time_zone,
+        dry_run: false,
+    };
+    Ok(start(config, input, selection, None, escalation_id, now)?)
 }
 
 /// Reads an object; a missing or unreadable one becomes a problem, a transient failure an error.
@@ -219,5 +247,22 @@ mod tests {
         let state = run(&store, &RosterConfig::example(None), json!({"message": "DB down"})).await;
         assert_eq!(state.message, "DB down");
         assert_eq!(state.alert.message.as_deref(), Some("DB down"));
+    }
+
+    #[test]
+    fn unusable_settings_ring_the_fallback_number_and_name_the_setting() {
+        let fallback = PhoneNumber::parse("+819999999999").unwrap();
+        let config = RosterConfig::fallback_only(fallback.clone());
+        let error =
+            ConfigError::Invalid { name: "ROSTER_TIME_ZONE", value: "Asia/Tokio".into(), reason: "unknown".into() };
+        let input = AlertInput::parse(&json!({"message": "DB down", "dryRun": false}));
+        let state = resolve_unconfigured(&config, &error, input, "e".into(), now()).unwrap();
+        assert_eq!(state.current.phone_numbers, vec![fallback]);
+        assert_eq!(state.roster, None);
+        let problem = state.problems.iter().find(|p| p.location.as_deref() == Some("ROSTER_TIME_ZONE")).unwrap();
+        assert!(problem.is_error() && problem.message.contains("Asia/Tokio"), "{problem}");
+        // A dry run asked for by the alert still rings nobody.
+        let dry = AlertInput::parse(&json!({"message": "DB down", "dryRun": true}));
+        assert!(resolve_unconfigured(&config, &error, dry, "e".into(), now()).unwrap().dry_run);
     }
 }

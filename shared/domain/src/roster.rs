@@ -9,15 +9,28 @@
 //! the file, the group and the field. A roster with a structural error (bad JSON, a missing
 //! or out-of-range day) is unusable as a whole, because dropping one group could move the
 //! duty to the wrong people; the escalation then rings the fallback number. An invalid
-//! phone number only drops that number: its group is still rung, and so is the fallback.
+//! phone number (not E.164, or one that cannot be dialled, such as `+12`) only drops that
+//! number: its group is still rung, and so is the fallback. A key given twice loses nobody:
+//! a group's `phoneNumber` twice rings the numbers of both lists, an old-format `group1`
+//! twice reads both groups, in file order; both are errors naming the key.
+//!
+//! Checking is linear in the file: overlaps are found by a sweep over the 31 days, and at
+//! most [`SHOWN_OVERLAPS`] are reported one by one, then one warning counts the rest. Group
+//! names are free text shown in logs and notifications, so a number in one is masked.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::phone::PhoneNumber;
+use crate::phone::{PhoneNumber, scrub_numbers};
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, Reader, kind, short};
+
+/// How many overlaps between groups are reported one by one; one more warning counts the rest.
+pub const SHOWN_OVERLAPS: usize = 10;
 
 /// A parsed roster: groups in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,26 +94,53 @@ impl Roster {
         Some((index, &self.groups[index]))
     }
 
-    /// Overlaps and uncovered days are legal but usually mistakes.
+    /// Overlaps and uncovered days are legal but usually mistakes. One sweep over the days of
+    /// the month finds, for each day, the group on duty (the first in the file that covers
+    /// it); a group's days that another group has are its overlaps. Linear in the groups,
+    /// with at most [`SHOWN_OVERLAPS`] + 1 overlap warnings however many groups overlap.
     fn coverage_warnings(&self, reader: &mut Reader<'_>) {
-        for (i, earlier) in self.groups.iter().enumerate() {
-            for later in &self.groups[i + 1..] {
-                let from = earlier.start_day.max(later.start_day);
-                let to = earlier.end_day.min(later.end_day);
-                if from <= to {
-                    reader.warning(
-                        &JsonPath::root().key(&later.name),
-                        format!(
-                            "days {} overlap with {}; {} is on duty then (the first group in the file wins)",
-                            day_range(from, to),
-                            earlier.name,
-                            earlier.name
-                        ),
-                    );
-                }
+        let mut on_duty: [Option<usize>; 32] = [None; 32];
+        for (index, group) in self.groups.iter().enumerate() {
+            for day in group.start_day..=group.end_day.min(31) {
+                on_duty[day as usize].get_or_insert(index);
             }
         }
-        let uncovered: Vec<u32> = (1..=31).filter(|day| self.group_for_day(*day).is_none()).collect();
+        let mut overlaps = 0usize;
+        for (index, group) in self.groups.iter().enumerate() {
+            let mut day = group.start_day;
+            while day <= group.end_day {
+                let owner = on_duty[day as usize];
+                let mut to = day;
+                while to < group.end_day && on_duty[to as usize + 1] == owner {
+                    to += 1;
+                }
+                if let Some(earlier) = owner.filter(|owner| *owner != index).map(|owner| &self.groups[owner]) {
+                    overlaps += 1;
+                    if overlaps <= SHOWN_OVERLAPS {
+                        reader.warning(
+                            &JsonPath::root().key(&group.name),
+                            format!(
+                                "days {} overlap with {}; {} is on duty then (the first group in the file wins)",
+                                day_range(day, to),
+                                earlier.name,
+                                earlier.name
+                            ),
+                        );
+                    }
+                }
+                day = to + 1;
+            }
+        }
+        if overlaps > SHOWN_OVERLAPS {
+            reader.warning(
+                &JsonPath::root(),
+                format!(
+                    "… and {} more overlaps between groups, not listed (the first group in the file wins)",
+                    overlaps - SHOWN_OVERLAPS
+                ),
+            );
+        }
+        let uncovered: Vec<u32> = (1..=31).filter(|day| on_duty[*day as usize].is_none()).collect();
         for (from, to) in day_runs(&uncovered) {
             reader.warning(
                 &JsonPath::root(),
@@ -132,10 +172,12 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
     let value = reader.document(bytes)?;
     let root = JsonPath::root();
     // (default name, path, group) in file order.
-    let entries: Vec<(String, JsonPath, &Value)> = match &value {
-        Value::Array(items) => {
-            items.iter().enumerate().map(|(i, item)| (format!("group{}", i + 1), root.index(i), item)).collect()
-        }
+    let entries: Vec<(String, JsonPath, Cow<'_, Value>)> = match &value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("group{}", i + 1), root.index(i), Cow::Borrowed(item)))
+            .collect(),
         Value::Object(map) => {
             for key in map.keys().filter(|key| !is_group_key(key)) {
                 reader.warning(
@@ -143,7 +185,18 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
                     "old-format group keys are named groupN (group1, group2, ...); used in file order anyway",
                 );
             }
-            map.iter().map(|(key, item)| (key.clone(), root.key(key), item)).collect()
+            let members = reader.members(&root, map);
+            for member in members.iter().filter(|member| member.times > 1 && member.nth == 1) {
+                reader.error(
+                    &root.key(&member.key),
+                    format!(
+                        "the key is given {} times; each is read as a group of its own, in file order, so nobody \
+                         is left out; give each group its own key",
+                        member.times
+                    ),
+                );
+            }
+            members.into_iter().map(|member| (scrub_numbers(&member.key), root.key(&member.key), member.value)).collect()
         }
         other => {
             reader.expected(&root, "an array of groups (or an object of groupN entries)", kind(other), "");
@@ -157,7 +210,7 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
     let mut groups = Vec::with_capacity(entries.len());
     let mut usable = true;
     for (name, at, item) in entries {
-        match group(reader, name, at, item) {
+        match group(reader, name, at, &item) {
             Some(group) => groups.push(group),
             None => usable = false,
         }
@@ -174,7 +227,7 @@ fn group(reader: &mut Reader<'_>, name: String, at: JsonPath, item: &Value) -> O
     let mut fields = reader.object(item, at, "a group object", "")?;
     fields.unknown_keys(reader, &GROUP_FIELDS);
     let name = match fields.get(reader, NAME, "") {
-        Lookup::Found(Found { value: Value::String(label), .. }) if !label.trim().is_empty() => label.clone(),
+        Lookup::Found(Found { value: Value::String(label), .. }) if !label.trim().is_empty() => scrub_numbers(label),
         _ => name,
     };
     let start = day(reader, &mut fields, START_DAY);
@@ -203,38 +256,58 @@ fn day(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field) -> Option
     }
 }
 
-/// The valid numbers of a group, and whether any listed number was unusable.
+/// The valid numbers of a group, and whether any listed number was unusable. A group that
+/// gives `phoneNumber` more than once rings the numbers of every list, in file order.
 fn phone_numbers(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<(Vec<PhoneNumber>, bool)> {
+    let earlier = fields.earlier_values(reader, PHONE_NUMBER);
     let found = fields.require(reader, PHONE_NUMBER, "")?;
     let at = fields.path(PHONE_NUMBER);
-    let Value::Array(items) = found.value else {
-        reader.expected(&at, "an array of phone numbers", kind(found.value), "");
-        return None;
-    };
-    let mut numbers: Vec<PhoneNumber> = Vec::with_capacity(items.len());
+    if !earlier.is_empty() {
+        reader.error(
+            &at,
+            format!(
+                "the key is given {} times; the numbers of every list are rung, so nobody is left out; merge \
+                 them into one list",
+                earlier.len() + 1
+            ),
+        );
+    }
+    let mut numbers: Vec<PhoneNumber> = Vec::new();
+    let mut seen: HashSet<PhoneNumber> = HashSet::new();
     let mut incomplete = false;
-    for (i, item) in items.iter().enumerate() {
-        let at = at.index(i);
-        let parsed = match item {
-            Value::String(raw) => PhoneNumber::parse(raw.trim()),
-            other => {
-                incomplete = true;
-                reader.expected(&at, "a string", kind(other), "not dialled");
-                continue;
-            }
+    let mut listed = 0;
+    for list in earlier.iter().chain(std::iter::once(found.value)) {
+        let Value::Array(items) = list else {
+            reader.expected(&at, "an array of phone numbers", kind(list), "");
+            return None;
         };
-        match parsed {
-            Ok(number) if numbers.contains(&number) => {
-                reader.warning(&at, format!("{number} is listed twice; rung once"));
-            }
-            Ok(number) => numbers.push(number),
-            Err(err) => {
-                incomplete = true;
-                reader.error(&at, format!("{err}; this number is not dialled"));
+        listed += items.len();
+        for (i, item) in items.iter().enumerate() {
+            let at = at.index(i);
+            let parsed = match item {
+                Value::String(raw) => PhoneNumber::parse(raw.trim()),
+                other => {
+                    incomplete = true;
+                    reader.expected(&at, "a string", kind(other), "not dialled");
+                    continue;
+                }
+            };
+            match parsed {
+                Ok(number) if seen.contains(&number) => {
+                    reader.warning(&at, format!("{number} is listed twice; rung once"));
+                }
+                Ok(number) => {
+                    seen.insert(number.clone());
+                    numbers.push(number);
+                }
+                Err(err) => {
+                    incomplete = true;
+                    reader.error(&at, format!("{err}; this number is not dialled"));
+                }
             }
         }
     }
-    if items.is_empty() {
+    if listed == 0 {
         incomplete = true;
         reader.error(&at, "the group has no phone numbers; the fallback number is rung instead");
     }
@@ -278,7 +351,7 @@ mod tests {
     #[test]
     fn parses_the_documented_camel_case_array() {
         let report = parse(
-            r#"[{"startDay":1,"endDay":15,"phoneNumber":["+1111111111","+2222222222"]},
+            r#"[{"startDay":1,"endDay":15,"phoneNumber":["+14155550101","+2222222222"]},
                 {"startDay":16,"endDay":31,"phoneNumber":["+3333333333"]}]"#,
         );
         assert_eq!(report.problems, vec![]);
@@ -286,7 +359,7 @@ mod tests {
         assert_eq!(roster.groups.len(), 2);
         assert_eq!(roster.groups[0].name, "group1");
         assert_eq!((roster.groups[1].start_day, roster.groups[1].end_day), (16, 31));
-        assert_eq!(numbers(&roster.groups[0]), ["+1111111111", "+2222222222"]);
+        assert_eq!(numbers(&roster.groups[0]), ["+14155550101", "+2222222222"]);
     }
 
     #[test]
@@ -339,13 +412,13 @@ mod tests {
     #[test]
     fn day_rules_make_the_roster_unusable_and_name_the_field() {
         for (json, location, needle) in [
-            (r#"[{"startDay":0,"endDay":3,"phoneNumber":["+12"]}]"#, "[0].startDay", "1 to 31"),
-            (r#"[{"startDay":1,"end_day":32,"phoneNumber":["+12"]}]"#, "[0].end_day", "1 to 31"),
-            (r#"[{"startDay":"1","endDay":3,"phoneNumber":["+12"]}]"#, "[0].startDay", "\"1\""),
-            (r#"[{"startDay":5,"endDay":3,"phoneNumber":["+12"]}]"#, "[0]", "ends on day 3"),
-            (r#"[{"endDay":3,"phoneNumber":["+12"]}]"#, "[0]", "missing startDay (or start_day)"),
-            (r#"[{"startDay":1,"endDay":3,"phoneNumber":"+12"}]"#, "[0].phoneNumber", "array"),
-            (r#"[{"startDay":1,"start_day":2,"endDay":3,"phoneNumber":["+12"]}]"#, "[0]", "different values"),
+            (r#"[{"startDay":0,"endDay":3,"phoneNumber":["+819000000012"]}]"#, "[0].startDay", "1 to 31"),
+            (r#"[{"startDay":1,"end_day":32,"phoneNumber":["+819000000012"]}]"#, "[0].end_day", "1 to 31"),
+            (r#"[{"startDay":"1","endDay":3,"phoneNumber":["+819000000012"]}]"#, "[0].startDay", "\"1\""),
+            (r#"[{"startDay":5,"endDay":3,"phoneNumber":["+819000000012"]}]"#, "[0]", "ends on day 3"),
+            (r#"[{"endDay":3,"phoneNumber":["+819000000012"]}]"#, "[0]", "missing startDay (or start_day)"),
+            (r#"[{"startDay":1,"endDay":3,"phoneNumber":"+819000000012"}]"#, "[0].phoneNumber", "array"),
+            (r#"[{"startDay":1,"start_day":2,"endDay":3,"phoneNumber":["+819000000012"]}]"#, "[0]", "different values"),
             (r#"[3]"#, "[0]", "group object"),
         ] {
             let report = parse(json);
@@ -369,9 +442,9 @@ mod tests {
     #[test]
     fn overlaps_and_gaps_are_warnings() {
         let report = parse(
-            r#"[{"startDay":1,"endDay":15,"phoneNumber":["+12"]},
-                {"startDay":10,"endDay":20,"phoneNumber":["+13"]},
-                {"startDay":25,"endDay":30,"phoneNumber":["+14"]}]"#,
+            r#"[{"startDay":1,"endDay":15,"phoneNumber":["+819000000012"]},
+                {"startDay":10,"endDay":20,"phoneNumber":["+819000000013"]},
+                {"startDay":25,"endDay":30,"phoneNumber":["+819000000014"]}]"#,
         );
         assert!(report.roster.is_some());
         let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
@@ -384,7 +457,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_odd_group_keys_are_warnings() {
-        let report = parse(r#"{"day_shift":{"start_day":1,"end_day":31,"phone_number":["+12"],"phone":"x"}}"#);
+        let report = parse(r#"{"day_shift":{"start_day":1,"end_day":31,"phone_number":["+819000000012"],"phone":"x"}}"#);
         assert!(report.roster.is_some());
         let locations: Vec<_> = report.problems.iter().map(|p| p.location.clone().unwrap_or_default()).collect();
         assert_eq!(locations, ["day_shift", "day_shift.phone"]);
@@ -392,27 +465,27 @@ mod tests {
 
     #[test]
     fn duplicate_numbers_are_rung_once() {
-        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12345","+12345"]}]"#);
+        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819000012345","+819000012345"]}]"#);
         let roster = report.roster.unwrap();
-        assert_eq!(numbers(&roster.groups[0]), ["+12345"]);
+        assert_eq!(numbers(&roster.groups[0]), ["+819000012345"]);
         assert!(!roster.groups[0].incomplete);
         assert_eq!(report.problems[0].severity, Severity::Warning);
     }
 
     #[test]
     fn an_incomplete_group_rings_the_fallback_too_once() {
-        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12345","+1x"]}]"#);
+        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819000012345","+1x"]}]"#);
         let group = &report.roster.unwrap().groups[0];
-        let fallback = PhoneNumber::parse("+19999").unwrap();
+        let fallback = PhoneNumber::parse("+819000019999").unwrap();
         let (numbers, added) = group.numbers_with_fallback(Some(&fallback));
         assert_eq!(
             (numbers.iter().map(PhoneNumber::as_str).collect::<Vec<_>>(), added),
-            (vec!["+12345", "+19999"], true)
+            (vec!["+819000012345", "+819000019999"], true)
         );
-        assert_eq!(group.numbers_with_fallback(None), (vec![PhoneNumber::parse("+12345").unwrap()], false));
-        let listed = PhoneNumber::parse("+12345").unwrap();
+        assert_eq!(group.numbers_with_fallback(None), (vec![PhoneNumber::parse("+819000012345").unwrap()], false));
+        let listed = PhoneNumber::parse("+819000012345").unwrap();
         assert!(!group.numbers_with_fallback(Some(&listed)).1, "already in the group");
-        let complete = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12345"]}]"#).roster.unwrap();
+        let complete = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819000012345"]}]"#).roster.unwrap();
         assert!(!complete.groups[0].numbers_with_fallback(Some(&fallback)).1);
     }
 
@@ -424,7 +497,7 @@ mod tests {
 
     #[test]
     fn unknown_group_fields_suggest_the_known_spelling() {
-        let report = parse(r#"[{"startDay":1,"endday":31,"end_day":31,"phoneNumber":["+12"]}]"#);
+        let report = parse(r#"[{"startDay":1,"endday":31,"end_day":31,"phoneNumber":["+819000000012"]}]"#);
         assert!(report.roster.is_some());
         assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
         assert_eq!(report.problems[0].location.as_deref(), Some("[0].endday"));
@@ -434,7 +507,7 @@ mod tests {
     #[test]
     fn first_group_in_file_order_wins() {
         let roster = parse(
-            r#"[{"startDay":10,"endDay":20,"phoneNumber":["+12"]},{"startDay":1,"endDay":31,"phoneNumber":["+13"]}]"#,
+            r#"[{"startDay":10,"endDay":20,"phoneNumber":["+819000000012"]},{"startDay":1,"endDay":31,"phoneNumber":["+819000000013"]}]"#,
         )
         .roster
         .unwrap();

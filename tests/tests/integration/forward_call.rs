@@ -643,3 +643,21 @@ async fn an_unreadable_slack_parameter_only_turns_slack_off() {
         assert!(deps.notifier.is_none(), "{parameter}");
     }
 }
+
+#[test]
+fn a_function_that_could_not_start_answers_every_call_with_the_apology() {
+    // What main() serves when a setting (a misspelt ROSTER_TIME_ZONE) or the auth token's
+    // parameter cannot be used: every caller hears the apology, not Twilio's application error.
+    let problem = ForwardCallConfig::from_env(&|name: &str| match name {
+        "FORWARDING_BUCKET" => Some("rosters".to_owned()),
+        "TWILIO_AUTH_TOKEN_PARAMETER" => Some("/token".to_owned()),
+        "ROSTER_TIME_ZONE" => Some("Asia/Tokio".to_owned()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert!(problem.to_string().contains("ROSTER_TIME_ZONE"), "{problem}");
+    let reply = answer(&forward_call::answer_unconfigured(&problem.to_string()));
+    assert_eq!(names(&reply), ["Response", "Say", "Hangup"]);
+    assert_eq!(find(&reply, "Say").text, forward_call::forwarding::DEFAULT_APOLOGY);
+    assert!(dialled(&reply).is_empty());
+}
