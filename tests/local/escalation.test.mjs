@@ -170,6 +170,32 @@ test('a function that fails for good takes the fail-safe path, which rings the f
   assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed']);
 });
 
+test('Connect refuses every number of the duty group: the fallback number is rung before the next group', async () => {
+  const refused = { behaviour: 'refused' };
+  const { run, contacts, story } = await escalate({ [G1[0]]: refused, [G1[1]]: refused, [FALLBACK]: ack(1) }, alert('duty-topic'));
+  assert.equal(run.error, null, story);
+  const [first, fallback] = run.output.history;
+  assert.deepEqual(first.calls.map((c) => [c.status, c.contactId ?? null]), [['failed', null], ['failed', null]], story);
+  assert.deepEqual(fallback.calls.map((c) => c.phoneNumber), [FALLBACK], story);
+  assert.equal(run.output.outcome.acknowledgedBy, mask(FALLBACK), story);
+  assert.deepEqual(contacts.map((c) => c.destination), [FALLBACK], 'only the fallback call reached a phone');
+});
+
+test('Connect places no call at all: the fallback is tried, the report says why, and the execution fails', async () => {
+  const refused = { behaviour: 'refused' };
+  const everyone = Object.fromEntries([...G1, ...G2, ...G3, FALLBACK].map((number) => [number, refused]));
+  const { run, contacts, story } = await escalate(everyone, alert('duty-topic'));
+  assert.equal(run.error?.name, 'EscalationFailed', story);
+  assert.match(path(run), /DecideNext → WhatNext → NoCallPlaced → FailSafe → RingFallbackNumber → ReportFailure → EscalationFailed$/, story);
+  assert.deepEqual(contacts, [], story);
+  assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed'], 'no "nobody acknowledged" outcome');
+  const failSafe = run.events.find((e) => e.type === 'StateExited' && e.state.name === 'RingFallbackNumber');
+  const { report } = failSafe.state.output.failSafe;
+  assert.equal(report.failure.Error, 'NoCallPlaced', story);
+  assert.match(report.summary, /no call could be placed/, story);
+  assert.equal(report.callsPlaced, 0, story);
+});
+
 test('a dry run asked for by an SNS message attribute rings nobody even on the fail-safe path', async () => {
   const envelope = JSON.stringify({
     Type: 'Notification', MessageId: 'a1b2c3d4-0000-4000-8000-00000000e2e2', Message: 'roster change check',

@@ -17,6 +17,11 @@ pub const CONNECT_UNAVAILABLE: &str = "ConnectUnavailable";
 /// place-call, check-contact: a configuration or permission problem a retry will not fix.
 pub const CONNECT_FAILED: &str = "ConnectFailed";
 
+/// The workflow itself (the `NoCallPlaced` Pass state): not one call of the escalation could
+/// be placed, so it takes the fail-safe path as if a step had failed for good, and the
+/// failure report says why.
+pub const NO_CALL_PLACED: &str = "NoCallPlaced";
+
 /// The error types each function that the state machine calls can emit, by binary name.
 /// next-target emits none: an acknowledgement must never turn into a failure, so a call it
 /// cannot stop is reported on the call instead.

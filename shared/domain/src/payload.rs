@@ -40,6 +40,10 @@ pub struct EscalationState {
     pub today: NaiveDate,
     pub attempts: Vec<PlannedAttempt>,
     pub timing: Timing,
+    /// `CONNECT_EXTRA_DESTINATION_PHONE_NUMBER`: rung after an attempt none of whose calls
+    /// could be placed. Absent in states written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<PhoneNumber>,
     /// What was wrong with the inputs and files: reported, never fatal.
     #[serde(default)]
     pub problems: Vec<Problem>,
@@ -262,6 +266,10 @@ pub enum Action {
     Acknowledged,
     /// Every attempt ended without an acknowledgement.
     Exhausted,
+    /// Not one call of the escalation could be placed (Connect refusing or failing every
+    /// number, the fallback too): the workflow takes the fail-safe path, which tries the
+    /// fallback once more, publishes a failure report and fails the execution (the alarm).
+    NoCallPlaced,
 }
 
 /// The escalation's result: the execution's output and the outcome notification.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::alert::{Alert, AlertInput};
+use crate::errors::NO_CALL_PLACED;
 use crate::payload::{CallRecord, CallStatus, EscalationState};
 use crate::phone::{MaskedNumber, scrub_numbers};
 use crate::problem::Problem;
@@ -135,9 +136,11 @@ impl FailureReport {
     pub fn new(escalation_id: &str, run: &FailedRun, call: &CallRecord) -> Self {
         let escalation_id = escalation_id.strip_suffix(FAILSAFE_SUFFIX).unwrap_or(escalation_id).to_owned();
         let failure = run.failure.as_ref().map(StepFailure::reported);
-        let what = failure
-            .as_ref()
-            .map_or_else(|| "a step failed for good".to_owned(), |f| format!("a step failed for good ({})", f.error));
+        let what = match &failure {
+            Some(f) if f.error == NO_CALL_PLACED => format!("no call could be placed ({})", f.cause),
+            Some(f) => format!("a step failed for good ({})", f.error),
+            None => "a step failed for good".to_owned(),
+        };
         let whom = match call.status {
             CallStatus::DryRun => "a dry run, so nobody was rung".to_owned(),
             CallStatus::Failed => format!("the fallback number {} could not be rung", call.phone_number),
@@ -250,5 +253,17 @@ mod tests {
         let report: FailureReport = serde_json::from_value(value).unwrap();
         assert_eq!(report.fallback_call_error.unwrap().error, "ConnectFailed");
         assert!(report.fallback_call.is_none());
+    }
+
+    #[test]
+    fn an_escalation_that_placed_no_call_says_so_not_that_a_step_failed() {
+        let input = json!({"failure": {"Error": NO_CALL_PLACED, "Cause": "no call could be placed in 3 attempts; last +81 90 1234 5678 failed"}});
+        let report = FailureReport::new("exec-1", &FailedRun::read(&input), &fallback(CallStatus::Failed));
+        assert!(
+            report.summary.contains("no call could be placed (no call could be placed in 3 attempts"),
+            "{}",
+            report.summary
+        );
+        assert!(!report.summary.contains("a step failed"), "{}", report.summary);
     }
 }

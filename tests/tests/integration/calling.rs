@@ -184,6 +184,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         current: CurrentAttempt::from_plan(&attempts[0], 10),
         attempts,
         timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
+        fallback: Some(number(FALLBACK)),
         problems: Vec::new(),
         calls: Vec::new(),
         history: Vec::new(),

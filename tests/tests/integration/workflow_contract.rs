@@ -330,3 +330,37 @@ async fn what_the_calls_and_the_fail_safe_path_pass_between_states_is_what_the_t
     let written = evaluate(&states["FallbackCallFailed"]["Parameters"], &after_both, &context, "FallbackCallFailed");
     let _: FailureReport = read_as(&written["report"], "FallbackCallFailed's report");
 }
+
+#[test]
+fn every_decision_has_its_branch_and_no_call_placed_reports_why_on_the_fail_safe_path() {
+    use domain::errors::NO_CALL_PLACED;
+    use domain::payload::Action;
+
+    // Every action next-target can decide (the match fails to compile when one is added).
+    let actions = [Action::Wait, Action::NextAttempt, Action::Acknowledged, Action::Exhausted, Action::NoCallPlaced];
+    for action in actions {
+        match action {
+            Action::Wait | Action::NextAttempt | Action::Acknowledged | Action::Exhausted | Action::NoCallPlaced => {}
+        }
+    }
+    let states: std::collections::BTreeMap<String, Value> = states(&definition()).into_iter().collect();
+    let choices = states["WhatNext"]["Choices"].as_array().unwrap();
+    let branch = |action: Action| {
+        let name = serde_json::to_value(action).unwrap();
+        choices
+            .iter()
+            .find(|choice| {
+                choice["StringEquals"] == name
+                    || choice["And"].as_array().is_some_and(|all| all.iter().any(|c| c["StringEquals"] == name))
+            })
+            .map(|choice| choice["Next"].as_str().unwrap().to_owned())
+    };
+    for action in actions {
+        assert!(branch(action).is_some(), "WhatNext has no branch for {action:?}; it would take the Default");
+    }
+    let no_call = &states[&branch(Action::NoCallPlaced).unwrap()];
+    assert_eq!(no_call["Parameters"]["Error"], NO_CALL_PLACED);
+    assert_eq!(no_call["Parameters"]["Cause.$"], "$.decision.reason");
+    assert_eq!(no_call["ResultPath"], "$.failure", "where FailedRun reads the failure");
+    assert_eq!(no_call["Next"], "FailSafe");
+}

@@ -218,6 +218,29 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     };
     finish_attempt(&mut next, ended_because.clone());
 
+    // Connect placed none of this attempt's calls (it refused, failed or throttled every one
+    // past the retries): the fallback number is tried before going on, unless it was one of them.
+    let nothing_placed =
+        !state.dry_run && !state.calls.is_empty() && state.calls.iter().all(|c| c.contact_id.is_none());
+    let untried_fallback = state.fallback.as_ref().filter(|fallback| !attempt.phone_numbers.contains(fallback));
+    let fallback_cost = events_per_attempt(1).saturating_add(EVENTS_PER_POLL);
+    if let (true, Some(fallback)) = (nothing_placed, untried_fallback)
+        && next.history_events.saturating_add(fallback_cost) <= HISTORY_EVENT_BUDGET
+    {
+        let timing = state.timing;
+        // The same index: the ClientToken differs by number, and the plan goes on from here.
+        next.current = CurrentAttempt {
+            index: attempt.index,
+            group: None,
+            phone_numbers: vec![fallback.clone()],
+            wait_seconds: timing.poll_interval_seconds.min(timing.check_interval_seconds).max(1),
+        };
+        next.history_events = next.history_events.saturating_add(events_per_attempt(1));
+        let reason = format!("{label}: no call could be placed ({ended_because}); ringing the fallback number");
+        next.decision = Some(Decision { action: Action::NextAttempt, reason });
+        return next;
+    }
+
     let position = state.attempts.iter().position(|a| a.index == attempt.index);
     let upcoming = position.and_then(|p| state.attempts.get(p + 1));
     let cost = upcoming.map(|planned| events_per_attempt(planned.phone_numbers.len()).saturating_add(EVENTS_PER_POLL));
@@ -245,6 +268,12 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
                 state.attempts.len()
             ),
         ));
+    }
+
+    if !state.dry_run && calls_placed(&next) == 0 {
+        let reason = format!("no call could be placed in {} attempts; last {ended_because}", next.history.len());
+        next.decision = Some(Decision { action: Action::NoCallPlaced, reason });
+        return next;
     }
 
     let outcome = if state.dry_run {
@@ -355,6 +384,8 @@ mod tests {
     use crate::escalation::plan::PlannedAttempt;
     use chrono::{Duration, NaiveDate, TimeZone};
 
+    const FALLBACK: &str = "+815099990000";
+
     fn t(seconds: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap() + Duration::seconds(seconds)
     }
@@ -388,6 +419,7 @@ mod tests {
             current: CurrentAttempt::from_plan(&attempts[0], 10),
             attempts,
             timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
+            fallback: Some(n(FALLBACK)),
             problems: vec![Problem::warning("s3://b/phoneNumber.json", None, "day 31 is not covered")],
             calls,
             history: Vec::new(),
@@ -681,5 +713,72 @@ mod tests {
         let expected = "+8190****0004 of attempt 1 could not be stopped and may still ring";
         assert_eq!(next.problems.last().unwrap().message, expected);
         assert_eq!(next.outcome.unwrap().problems.last().unwrap().message, expected);
+    }
+
+    /// A call Connect would not place: the Map's Catch (or a refusal) records it without a contact.
+    fn not_placed(number: &str) -> CallRecord {
+        CallRecord {
+            contact_id: None,
+            status: CallStatus::Failed,
+            detail: Some("could not be placed".into()),
+            ..call(number, CallStatus::Failed)
+        }
+    }
+
+    #[test]
+    fn an_attempt_whose_calls_could_not_be_placed_rings_the_fallback_number_before_going_on() {
+        let given = state(vec![not_placed("+819011110001"), not_placed("+819011110002")]);
+        let next = decide(&given, t(12)).state;
+        assert_eq!(action(&next), Action::NextAttempt);
+        assert_eq!(next.current.phone_numbers, vec![n(FALLBACK)]);
+        assert_eq!((next.current.index, next.current.group.as_deref()), (0, None));
+        assert!(next.decision.as_ref().unwrap().reason.contains("no call could be placed"), "{next:?}");
+        assert_eq!(next.history.len(), 1);
+
+        // The fallback could not be placed either: the plan goes on with its next attempt.
+        let mut after = next;
+        after.calls = vec![not_placed(FALLBACK)];
+        let next = decide(&after, t(14)).state;
+        assert_eq!(action(&next), Action::NextAttempt);
+        assert_eq!(next.current.group.as_deref(), Some("group2"));
+    }
+
+    #[test]
+    fn an_escalation_that_never_placed_a_call_ends_in_no_call_placed_for_the_fail_safe_path() {
+        let mut given = state(vec![not_placed("+819022220003")]);
+        given.current = CurrentAttempt::from_plan(&given.attempts[1], 10);
+        given.history = vec![AttemptRecord {
+            index: 0,
+            group: Some("group1".into()),
+            calls: vec![not_placed("+819011110001")],
+            ended_because: "every call ended without the key".into(),
+        }];
+        // The last attempt fails: the fallback first ...
+        let next = decide(&given, t(12)).state;
+        assert_eq!(next.current.phone_numbers, vec![n(FALLBACK)]);
+        // ... and when it cannot be placed either, the escalation ends without an outcome.
+        let mut after = next;
+        after.calls = vec![not_placed(FALLBACK)];
+        let step = decide(&after, t(14));
+        assert_eq!(action(&step.state), Action::NoCallPlaced);
+        assert!(step.state.outcome.is_none() && step.stop.is_empty());
+        assert!(step.state.decision.unwrap().reason.contains("no call could be placed in 3 attempts"));
+    }
+
+    #[test]
+    fn one_placed_call_is_enough_for_an_ordinary_ending() {
+        let mut given = state(vec![not_placed("+819022220003")]);
+        given.current = CurrentAttempt::from_plan(&given.attempts[1], 10);
+        given.current.phone_numbers.push(n(FALLBACK));
+        given.history = vec![AttemptRecord {
+            index: 0,
+            group: Some("group1".into()),
+            calls: vec![call("+819011110001", CallStatus::NoAnswer)],
+            ended_because: "every call ended without the key".into(),
+        }];
+        given.calls.push(not_placed(FALLBACK));
+        let next = decide(&given, t(12)).state;
+        assert_eq!(action(&next), Action::Exhausted);
+        assert_eq!(next.outcome.unwrap().calls_placed, 1);
     }
 }

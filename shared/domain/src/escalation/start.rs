@@ -115,6 +115,7 @@ pub fn start(
         today,
         attempts,
         timing: config.timing,
+        fallback: Some(config.fallback.clone()),
         problems,
         current,
         calls: Vec::new(),
