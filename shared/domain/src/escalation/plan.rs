@@ -8,13 +8,39 @@
 //! - no group for today (or no usable roster): the fallback number, `repeat` times.
 //!
 //! An attempt whose group had numbers that cannot be dialled rings the fallback number too.
+//!
+//! The plan travels in the workflow's state, which Step Functions refuses past 256 KB (and no
+//! Catch sees that): whatever the roster holds, an attempt rings at most
+//! [`MAX_NUMBERS_PER_ATTEMPT`] numbers, a group's name is kept to [`MAX_GROUP_NAME_CHARS`],
+//! and the plan stops at [`MAX_PLANNED_CALLS`] calls, each cut named by a problem.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::phone::PhoneNumber;
+use crate::problem::Problem;
 use crate::roster::Roster;
+
+/// The most numbers one attempt rings: a duty group is a handful of people.
+pub const MAX_NUMBERS_PER_ATTEMPT: usize = 20;
+
+/// The most calls a plan holds, over all its attempts. With the calls' records in the history
+/// and the fallback attempts the decision may add, this keeps the state far below 256 KB.
+pub const MAX_PLANNED_CALLS: usize = 100;
+
+/// The longest group name kept in the plan, in characters.
+pub const MAX_GROUP_NAME_CHARS: usize = 64;
+
+/// Where the plan's problems are reported from.
+const PLAN: &str = "escalation plan";
+
+/// The attempts, and what had to be cut to keep them within bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub attempts: Vec<PlannedAttempt>,
+    pub problems: Vec<Problem>,
+}
 
 /// How many times to go round, and whether to stay with today's group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,14 +84,25 @@ pub fn local_date(now: DateTime<Utc>, zone: Tz) -> NaiveDate {
     now.with_timezone(&zone).date_naive()
 }
 
-/// The ordered attempts for an alert on `today`. `roster` is `None` when the file could not be
-/// used; `fallback` is the number rung when no group covers the day.
+/// The ordered attempts for an alert on `today`, without what [`plan`] says about its cuts.
 pub fn plan_attempts(
     roster: Option<&Roster>,
     today: NaiveDate,
     settings: RepeatSettings,
     fallback: Option<&PhoneNumber>,
 ) -> Result<Vec<PlannedAttempt>, NobodyToRing> {
+    plan(roster, today, settings, fallback).map(|plan| plan.attempts)
+}
+
+/// The ordered attempts for an alert on `today`, within the bounds above. `roster` is `None`
+/// when the file could not be used; `fallback` is the number rung when no group covers the
+/// day. Linear in the attempts kept, whatever the roster's size.
+pub fn plan(
+    roster: Option<&Roster>,
+    today: NaiveDate,
+    settings: RepeatSettings,
+    fallback: Option<&PhoneNumber>,
+) -> Result<Plan, NobodyToRing> {
     let repeat = settings.repeat_count.max(1);
     let day = today.day();
     let (roster, base) = match roster.map(|r| (r, r.group_for_day(day))) {
@@ -74,49 +111,81 @@ pub fn plan_attempts(
         None => return fallback_only(repeat, fallback, "the roster is unusable".to_owned()),
     };
     let n = roster.groups.len();
-    let order: Vec<usize> = if settings.repeat_group {
-        vec![base; repeat as usize]
-    } else {
-        (0..n * repeat as usize).map(|i| (base + i) % n).collect()
-    };
-    let mut attempts = Vec::with_capacity(order.len());
-    for (index, group) in (0u32..).zip(order) {
-        let group = &roster.groups[group];
-        let mut numbers = group.phone_numbers.clone();
+    let rounds = if settings.repeat_group { repeat as usize } else { n.saturating_mul(repeat as usize) };
+    let order = (0..rounds).map(|i| if settings.repeat_group { base } else { (base + i) % n });
+    let mut attempts = Vec::new();
+    let mut problems = Vec::new();
+    let mut planned_calls = 0;
+    // At most MAX_PLANNED_CALLS attempts are kept, so this stays short.
+    let mut cut_groups: Vec<usize> = Vec::new();
+    for (index, position) in (0u32..).zip(order) {
+        let group = &roster.groups[position];
+        let mut numbers: Vec<PhoneNumber> = group.phone_numbers.iter().take(MAX_NUMBERS_PER_ATTEMPT).cloned().collect();
+        if group.phone_numbers.len() > MAX_NUMBERS_PER_ATTEMPT && !cut_groups.contains(&position) {
+            cut_groups.push(position);
+            problems.push(Problem::error(
+                PLAN,
+                Some(kept_name(&group.name)),
+                format!(
+                    "the group has {} numbers; only the first {MAX_NUMBERS_PER_ATTEMPT} are rung",
+                    group.phone_numbers.len()
+                ),
+            ));
+        }
         let mut includes_fallback = false;
         if group.incomplete
             && let Some(fallback) = fallback.filter(|f| !numbers.contains(f))
         {
+            numbers.truncate(MAX_NUMBERS_PER_ATTEMPT - 1);
             numbers.push(fallback.clone());
             includes_fallback = true;
         }
         if numbers.is_empty() {
-            return Err(NobodyToRing { reason: format!("{} has no number that can be dialled", group.name) });
+            return Err(NobodyToRing {
+                reason: format!("{} has no number that can be dialled", kept_name(&group.name)),
+            });
         }
+        if !attempts.is_empty() && planned_calls + numbers.len() > MAX_PLANNED_CALLS {
+            problems.push(Problem::warning(
+                PLAN,
+                None,
+                format!(
+                    "the plan stops after {} of {rounds} attempts: more would pass {MAX_PLANNED_CALLS} calls; shorten the roster or CALL_REPEAT_COUNT",
+                    attempts.len()
+                ),
+            ));
+            break;
+        }
+        planned_calls += numbers.len();
         attempts.push(PlannedAttempt {
             index,
-            group: Some(group.name.clone()),
+            group: Some(kept_name(&group.name)),
             phone_numbers: numbers,
             includes_fallback,
         });
     }
-    Ok(attempts)
+    Ok(Plan { attempts, problems })
 }
 
-fn fallback_only(
-    repeat: u32,
-    fallback: Option<&PhoneNumber>,
-    reason: String,
-) -> Result<Vec<PlannedAttempt>, NobodyToRing> {
+/// A group's name as the plan keeps it: cut to [`MAX_GROUP_NAME_CHARS`].
+fn kept_name(name: &str) -> String {
+    match name.char_indices().nth(MAX_GROUP_NAME_CHARS) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_owned(),
+    }
+}
+
+fn fallback_only(repeat: u32, fallback: Option<&PhoneNumber>, reason: String) -> Result<Plan, NobodyToRing> {
     let fallback = fallback.ok_or(NobodyToRing { reason })?;
-    Ok((0..repeat)
+    let attempts = (0..repeat)
         .map(|index| PlannedAttempt {
             index,
             group: None,
             phone_numbers: vec![fallback.clone()],
             includes_fallback: true,
         })
-        .collect())
+        .collect();
+    Ok(Plan { attempts, problems: Vec::new() })
 }
 
 #[cfg(test)]
@@ -237,5 +306,41 @@ mod tests {
         assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).unwrap(), new_york), date(2026, 11, 1));
         assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 4, 59, 0).unwrap(), new_york), date(2026, 11, 1));
         assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 5, 0, 0).unwrap(), new_york), date(2026, 11, 2));
+    }
+
+    fn group_json(name: &str, numbers: usize, first: usize) -> serde_json::Value {
+        let numbers: Vec<String> = (first..first + numbers).map(|i| format!("+8190{i:08}")).collect();
+        serde_json::json!({"name": name, "startDay": 1, "endDay": 31, "phoneNumber": numbers})
+    }
+
+    #[test]
+    fn a_huge_group_rings_its_first_numbers_and_says_so_once() {
+        let json = serde_json::json!([group_json("big", MAX_NUMBERS_PER_ATTEMPT + 10, 0), group_json("small", 2, 100)]);
+        let r = roster(&json.to_string());
+        let settings = RepeatSettings { repeat_count: 2, repeat_group: false };
+        let plan = plan(Some(&r), date(2026, 11, 21), settings, Some(&fallback())).unwrap();
+        assert_eq!(plan.attempts[0].phone_numbers.len(), MAX_NUMBERS_PER_ATTEMPT);
+        assert_eq!(plan.attempts.len(), 4);
+        assert_eq!(plan.problems.len(), 1, "{:?}", plan.problems);
+        assert!(plan.problems[0].is_error() && plan.problems[0].message.contains("30 numbers"), "{:?}", plan.problems);
+    }
+
+    #[test]
+    fn the_plan_stops_at_its_call_budget_and_says_where() {
+        let groups: Vec<serde_json::Value> = (0..50).map(|g| group_json(&format!("g{g}"), 10, g * 10)).collect();
+        let r = roster(&serde_json::Value::Array(groups).to_string());
+        let settings = RepeatSettings { repeat_count: 10, repeat_group: false };
+        let plan = plan(Some(&r), date(2026, 11, 21), settings, Some(&fallback())).unwrap();
+        let calls: usize = plan.attempts.iter().map(|a| a.phone_numbers.len()).sum();
+        assert_eq!((plan.attempts.len(), calls), (MAX_PLANNED_CALLS / 10, MAX_PLANNED_CALLS));
+        assert!(plan.problems[0].message.contains("stops after 10 of 500 attempts"), "{:?}", plan.problems);
+    }
+
+    #[test]
+    fn a_long_group_name_is_cut_in_the_plan() {
+        let json = serde_json::json!([group_json(&"n".repeat(1_000), 1, 0)]);
+        let plan = plan(Some(&roster(&json.to_string())), date(2026, 11, 21), RepeatSettings::default(), None).unwrap();
+        let name = plan.attempts[0].group.as_deref().unwrap();
+        assert_eq!(name.chars().count(), MAX_GROUP_NAME_CHARS + 1, "{name}");
     }
 }

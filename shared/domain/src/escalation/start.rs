@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use crate::alert::{AlertInput, INPUT};
 use crate::config::RosterConfig;
 use crate::escalation::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attempt};
-use crate::escalation::plan::{NobodyToRing, local_date, plan_attempts};
+use crate::escalation::plan::{NobodyToRing, local_date, plan};
 use crate::mapping::Mapping;
 use crate::message::spoken_message;
 use crate::payload::{CurrentAttempt, EscalationState};
@@ -92,10 +92,13 @@ pub fn start(
     escalation_id: String,
     now: DateTime<Utc>,
 ) -> Result<EscalationState, NobodyToRing> {
-    let AlertInput { alert, dry_run, at, problems } = input;
+    let AlertInput { alert, dry_run, at, mut problems } = input;
     let (roster_location, roster) = roster.map_or((None, None), |file| (Some(file.location), file.roster));
     let today = local_date(at.unwrap_or(now), selection.time_zone);
-    let attempts = plan_attempts(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
+    let plan = plan(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
+    let attempts = plan.attempts;
+    problems.extend(plan.problems);
+    let problems = bounded(problems);
     let dry_run = dry_run || selection.dry_run;
     let wait_seconds = if dry_run { 0 } else { config.timing.poll_interval_seconds };
     let current = attempts
@@ -124,6 +127,47 @@ pub fn start(
         outcome: None,
         history_events,
     })
+}
+
+/// The most problems the state keeps; the rest are counted in one more. Every problem is
+/// logged by resolve-roster and shown by `oncall check`; the state only has to say enough.
+pub const MAX_KEPT_PROBLEMS: usize = 50;
+
+/// The longest text of a kept problem (message, source, location), in characters: a problem
+/// may quote a group's name or a value from a file, of any length.
+pub const MAX_PROBLEM_CHARS: usize = 500;
+
+fn cut(text: &mut String, max: usize) {
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        text.truncate(at);
+        text.push('…');
+    }
+}
+
+/// `problems` within [`MAX_KEPT_PROBLEMS`] and [`MAX_PROBLEM_CHARS`]: errors first (they say why someone was not rung),
+/// then warnings, and one problem that counts the rest.
+fn bounded(mut problems: Vec<Problem>) -> Vec<Problem> {
+    for problem in &mut problems {
+        cut(&mut problem.message, MAX_PROBLEM_CHARS);
+        cut(&mut problem.source, MAX_PROBLEM_CHARS);
+        if let Some(location) = &mut problem.location {
+            cut(location, MAX_PROBLEM_CHARS);
+        }
+    }
+    if problems.len() <= MAX_KEPT_PROBLEMS {
+        return problems;
+    }
+    problems.sort_by_key(|problem| !problem.is_error());
+    let left_out = problems.len() - (MAX_KEPT_PROBLEMS - 1);
+    problems.truncate(MAX_KEPT_PROBLEMS - 1);
+    problems.push(Problem::warning(
+        "escalation",
+        None,
+        format!(
+            "{left_out} more problems are not kept in the state; `oncall check` and resolve-roster's log list them all"
+        ),
+    ));
+    problems
 }
 
 #[cfg(test)]
@@ -179,5 +223,73 @@ mod tests {
         assert_eq!((state.started_at, state.current.wait_seconds), (now, 10));
         assert_eq!(state.roster.as_deref(), Some("mem://phoneNumber.json"));
         assert_eq!(state.history_events, EVENTS_BEFORE_FIRST_ATTEMPT + events_per_attempt(1));
+    }
+
+    /// The largest inputs the functions accept, then the longest escalation they allow, with
+    /// every call failing so that the decision adds a fallback attempt after each: the state
+    /// never comes near Step Functions' 256 KB (past which the execution fails, uncaught).
+    #[test]
+    fn the_largest_inputs_keep_the_state_far_below_step_functions_limit() {
+        use crate::escalation::decision::decide;
+        use crate::escalation::plan::{MAX_PLANNED_CALLS, RepeatSettings};
+        use crate::payload::{Action, CallRecord, CallStatus};
+        use crate::report::StepFailure;
+
+        const LIMIT: usize = 128 * 1024;
+        let size = |state: &EscalationState| serde_json::to_vec(state).unwrap().len();
+        // 300 groups of 60 numbers, each with a 10,000-character name, all covering today.
+        let groups: Vec<serde_json::Value> = (0..300)
+            .map(|g| {
+                let numbers: Vec<String> = (0..60).map(|i| format!("+8190{:08}", g * 100 + i)).collect();
+                serde_json::json!({"name": format!("{g}{}", "x".repeat(10_000)), "startDay": 1, "endDay": 31, "phoneNumber": numbers})
+            })
+            .collect();
+        let roster = Roster::parse("mem://huge.json", serde_json::to_string(&groups).unwrap().as_bytes());
+        let mut config = RosterConfig::example(None);
+        config.repeat = RepeatSettings { repeat_count: 10, repeat_group: false };
+        let mut input = AlertInput::parse(&serde_json::json!({"message": "x".repeat(200_000)}));
+        input.problems.extend(roster.problems.clone());
+        input
+            .problems
+            .extend((0..10_000).map(|i| Problem::warning("mem://huge.json", Some(format!("[{i}]")), "y".repeat(300))));
+        let selection = select(&config, None, None, &mut input.problems);
+        let file = RosterFile { location: "mem://huge.json".into(), roster: roster.roster };
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
+        let mut state = start(&config, input, selection, Some(file), "exec-1".into(), now).unwrap();
+        let planned: usize = state.attempts.iter().map(|a| a.phone_numbers.len()).sum();
+        assert!(planned <= MAX_PLANNED_CALLS, "{planned} calls planned");
+        assert!(size(&state) < LIMIT, "the first state is {} bytes", size(&state));
+
+        let mut decisions = 0;
+        loop {
+            state.calls = state
+                .current
+                .phone_numbers
+                .iter()
+                .map(|number| CallRecord {
+                    phone_number: number.clone(),
+                    attempt: state.current.index,
+                    contact_id: None,
+                    status: CallStatus::Failed,
+                    placed_at: now,
+                    checked_at: None,
+                    answered_at: None,
+                    ended_at: None,
+                    detail: Some("could not be placed".into()),
+                    error: Some(StepFailure { error: "ConnectFailed".into(), cause: "z".repeat(200) }),
+                })
+                .collect();
+            state = decide(&state, now).state;
+            decisions += 1;
+            assert!(size(&state) < LIMIT, "after {decisions} decisions the state is {} bytes", size(&state));
+            match state.decision.as_ref().unwrap().action {
+                Action::NextAttempt => continue,
+                action => {
+                    assert_eq!(action, Action::NoCallPlaced);
+                    break;
+                }
+            }
+        }
+        assert!(decisions > 5, "only {decisions} decisions");
     }
 }
