@@ -191,3 +191,110 @@ fn no_files_is_a_usage_error() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("FILE"), "{run:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 12: every bad input still rings someone and names the problem.
+
+/// Point 2: `+12` and `+1234` passed with 0 warnings and were rung; Connect refuses them.
+#[test]
+fn numbers_that_cannot_be_dialled_are_errors_and_the_plan_rings_the_fallback_with_them() {
+    let roster = br#"[{"startDay":1,"endDay":31,"phoneNumber":["+12","+1234","+819012340001"]}]"#;
+    let dir = folder(&[("phoneNumber.json", roster)]);
+    let file = join(&dir, "phoneNumber.json");
+    let run = oncall(&["check", &file]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let errors = errors(&run);
+    assert_eq!(errors.len(), 2, "{run:?}");
+    assert!(errors[0].starts_with(&format!("error: {file}: [0].phoneNumber[0]: ")), "{run:?}");
+    assert!(errors[0].contains("country code +1") && errors[0].contains("not dialled"), "{run:?}");
+    assert!(errors[1].starts_with(&format!("error: {file}: [0].phoneNumber[1]: ")), "{run:?}");
+    let plan = oncall_with_env(
+        &["plan", "--roster", &file, "--at", "2026-11-21T12:00:00+09:00", "--repeat-count", "1", "--json"],
+        &[("CONNECT_EXTRA_DESTINATION_PHONE_NUMBER", FALLBACK)],
+    );
+    let attempts = plan.json()["attempts"].clone();
+    assert_eq!(attempts[0]["phoneNumbers"], serde_json::json!(["+819012340001", FALLBACK]), "{plan:?}");
+    assert_eq!(attempts[0]["includesFallback"], true, "{plan:?}");
+}
+
+/// Point 5: a repeated key kept its last value silently, and the people in the first list
+/// were never rung.
+#[test]
+fn repeated_keys_are_errors_naming_them_and_nobody_is_left_out() {
+    let roster = br#"[{"startDay":1,"endDay":31,"phoneNumber":["+819012340001"],"phoneNumber":["+819012340002"]}]"#;
+    let old = br#"{"group1":{"start_day":1,"end_day":15,"phone_number":["+819012340001"]},
+                   "group1":{"start_day":16,"end_day":31,"phone_number":["+819012340002"]}}"#;
+    let dir = folder(&[("phoneNumber.json", roster), ("old.json", old)]);
+    let (file, old_file) = (join(&dir, "phoneNumber.json"), join(&dir, "old.json"));
+    let run = oncall(&["check", &file, &old_file]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        errors(&run),
+        [
+            format!(
+                "error: {file}: [0].phoneNumber: the key is given 2 times; the numbers of every list are rung, so \
+                 nobody is left out; merge them into one list"
+            ),
+            format!(
+                "error: {old_file}: group1: the key is given 2 times; each is read as a group of its own, in file \
+                 order, so nobody is left out; give each group its own key"
+            ),
+        ]
+    );
+    let plan = oncall(&[
+        "plan",
+        "--roster",
+        &file,
+        "--at",
+        "2026-11-21T12:00:00+09:00",
+        "--repeat-count",
+        "1",
+        "--fallback",
+        FALLBACK,
+        "--json",
+    ]);
+    assert_eq!(plan.json()["attempts"][0]["phoneNumbers"], serde_json::json!(["+819012340001", "+819012340002"]));
+    let plan = oncall(&[
+        "plan",
+        "--roster",
+        &old_file,
+        "--at",
+        "2026-11-01T12:00:00+09:00",
+        "--repeat-count",
+        "1",
+        "--fallback",
+        FALLBACK,
+        "--json",
+    ]);
+    let numbers: Vec<serde_json::Value> =
+        plan.json()["attempts"].as_array().unwrap().iter().map(|a| a["phoneNumbers"].clone()).collect();
+    assert_eq!(numbers, [serde_json::json!(["+819012340001"]), serde_json::json!(["+819012340002"])], "{plan:?}");
+}
+
+/// Point 4: 10,000 full-month groups made 50 million overlap warnings (5.2 GB).
+#[test]
+fn ten_thousand_overlapping_groups_give_a_bounded_report() {
+    let groups: Vec<String> =
+        (0..10_000).map(|i| format!(r#"{{"startDay":1,"endDay":31,"phoneNumber":["+8190{i:08}"]}}"#)).collect();
+    let roster = format!("[{}]", groups.join(","));
+    let dir = folder(&[("phoneNumber.json", roster.as_bytes())]);
+    let run = oncall(&["check", &join(&dir, "phoneNumber.json")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 12, "10 overlaps, one that counts the rest, the summary: {run:?}");
+    assert!(run.stdout.contains("… and 9989 more overlaps between groups"), "{run:?}");
+    assert_eq!(summary(&run), "checked 1 file (0 mappings, 1 roster): 0 errors, 11 warnings");
+}
+
+/// Point 11: a number pasted into a day field, or a group named after one, reached the logs
+/// and Slack in full.
+#[test]
+fn numbers_in_values_and_group_names_are_masked_in_every_problem() {
+    let roster = br#"[{"name":"09012345678","startDay":"09012345678","endDay":31,"phoneNumber":["+819012340001"]}]"#;
+    let mapping = br#"[{"snsTopicName":"t","phoneNumberJsonFile":"phoneNumber.json","timeZone":"+819012345678"}]"#;
+    let dir = folder(&[("phoneNumber.json", roster), ("mapping.json", mapping)]);
+    let run = oncall(&["check", &join(&dir, "mapping.json")]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stdout.contains("9012345678"), "{run:?}");
+    assert!(run.stdout.contains("found \"090****5678\""), "{run:?}");
+    assert!(run.stdout.contains("\"+8190****5678\" is not an IANA time zone"), "{run:?}");
+}

@@ -591,4 +591,51 @@ mod tests {
             assert!(text.contains(expected), "{json}: {text}");
         }
     }
+
+    /// Issue 12, point 5: a Twilio number given twice kept the last entry without a word.
+    #[test]
+    fn a_number_given_twice_is_an_error_and_the_first_entry_is_used() {
+        let report = read(
+            r#"{"numbers": {
+                "+815012340001": {"clientName": "A", "destinations": ["+81312345678"]},
+                "+815012340001": {"clientName": "B", "destinations": ["+81399999999"]},
+                "+815012340002": {"clientName": "C", "destinations": ["+81312345678"], "voice": "Polly.Mizuki",
+                                  "voice": "Polly.Takumi"}
+            }}"#,
+        );
+        let table = report.table.as_ref().unwrap();
+        assert_eq!(table.entry("+815012340001").unwrap().client_name, "A");
+        assert_eq!(table.entry("+815012340002").unwrap().apology.voice, DEFAULT_VOICE);
+        assert_eq!(
+            messages(&report),
+            [
+                "error: s3://b/forwarding.json: numbers.+815012340001: this number is listed twice; the first entry is \
+                 used",
+                "error: s3://b/forwarding.json: numbers.+815012340002.voice: the key is given 2 times, with different \
+                 values; keep one; the default is used",
+            ]
+        );
+    }
+
+    /// Issue 12, point 11: values in problems are masked; the entry's own Twilio number, the
+    /// file's key, stays in the location so the problem names its entry.
+    #[test]
+    fn numbers_in_values_are_masked_in_problems() {
+        let report = read(
+            r#"{"numbers": {"+815012340001": {
+                "clientName": "A", "destinations": ["+81312345678"], "dialTimeoutSeconds": "09012345678",
+                "voice": "Polly 09012345678"
+            }}}"#,
+        );
+        let text = messages(&report).join("\n");
+        assert!(!text.contains("9012345678"), "{text}");
+        assert!(
+            text.contains(
+                "error: s3://b/forwarding.json: numbers.+815012340001.dialTimeoutSeconds: expected whole seconds from \
+                 5 to 600 (Twilio's range), found \"090****5678\""
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\"Polly 090****5678\" is not a Twilio voice"), "{text}");
+    }
 }

@@ -316,4 +316,44 @@ mod tests {
         assert_eq!(topic_name_from_arn("b-topic"), None);
         assert_eq!(topic_name_from_arn("arn:aws:sns:us-east-1:123:"), None);
     }
+
+    /// Issue 12, point 5: a repeated key was read as its last value without a word.
+    #[test]
+    fn a_repeated_key_is_an_error_naming_it() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[{"snsTopicName":"a","phoneNumberJsonFile":"a.json","phoneNumberJsonFile":"b.json"},
+                 {"snsTopicName":"c","phoneNumberJsonFile":"c.json","dryRun":false,"dryRun":true}]"#,
+        );
+        let mapping = report.mapping.as_ref().unwrap();
+        assert!(mapping.lookup("a").is_none(), "which roster was meant is unknown: skipped, the fallback is rung");
+        assert!(!mapping.lookup("c").unwrap().dry_run);
+        assert_eq!(
+            texts(&report),
+            [
+                "error: mapping.json: [0].phoneNumberJsonFile: the key is given 2 times, with different values; keep \
+                 one; entry skipped",
+                "error: mapping.json: [1].dryRun: the key is given 2 times, with different values; keep one; not a \
+                 dry run: alerts ring as usual",
+            ]
+        );
+    }
+
+    /// Issue 12, point 11: values shown in problems are masked.
+    #[test]
+    fn numbers_in_values_and_topics_are_masked_in_problems() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[{"snsTopicName":"alert-09012345678","phoneNumberJsonFile":"a.json"},
+                 {"snsTopicName":"alert-09012345678","phoneNumberJsonFile":"b.json","timeZone":"+819012345678"}]"#,
+        );
+        assert_eq!(
+            texts(&report),
+            [
+                "error: mapping.json: [1].timeZone: \"+8190****5678\" is not an IANA time zone (e.g. Asia/Tokyo); the \
+                 deployment's zone is used",
+                "warning: mapping.json: [1]: topic alert-090****5678 is mapped twice; the first entry is used",
+            ]
+        );
+    }
 }

@@ -89,7 +89,8 @@ impl PhoneNumber {
         if digits.starts_with('0') {
             return Err(InvalidPhoneNumber::LeadingZero(masked));
         }
-        let (code, code_len) = country_code(digits).ok_or_else(|| InvalidPhoneNumber::UnknownCountryCode(masked.clone()))?;
+        let (code, code_len) =
+            country_code(digits).ok_or_else(|| InvalidPhoneNumber::UnknownCountryCode(masked.clone()))?;
         let national = digits.len() - code_len;
         let (fewest, most) = NATIONAL_LENGTHS
             .iter()

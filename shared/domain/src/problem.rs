@@ -111,4 +111,17 @@ mod tests {
         let w = Problem::warning("CALL_REPEAT_COUNT", None, "odd");
         assert_eq!(w.to_string(), "warning: CALL_REPEAT_COUNT: odd");
     }
+
+    /// Issue 12, point 11: a problem's text never shows a number in clear, however it was made.
+    #[test]
+    fn display_and_serialisation_mask_numbers_in_the_message() {
+        let made = Problem::error("r.json", Some("[0].startDay".into()), "found \"09012345678\" and +819012345678");
+        assert_eq!(made.message, "found \"090****5678\" and +8190****5678");
+        let literal = Problem { message: "named 819012345678".into(), ..made.clone() };
+        assert_eq!(literal.to_string(), "error: r.json: [0].startDay: named 819****5678");
+        let json = serde_json::to_string(&literal).unwrap();
+        assert!(json.contains("named 819****5678") && !json.contains("819012345678"), "{json}");
+        let warning = Problem::warning("CALL_REPEAT_COUNT", None, "on 2026-11-30 at 09:00, 3 times");
+        assert_eq!(warning.to_string(), "warning: CALL_REPEAT_COUNT: on 2026-11-30 at 09:00, 3 times");
+    }
 }

@@ -223,27 +223,33 @@ impl<'v> Object<'v> {
     /// A field whose key is given more than once: an error naming the key. Values that all
     /// agree are read; different values are a conflict (`consequence` says what happens).
     fn repeated(&self, reader: &mut Reader<'_>, field: Field, found: Found<'v>, consequence: &str) -> Lookup<'v> {
-        let repeats = reader.claim_repeats(&self.location.at, field);
+        let (repeats, first_look) = reader.claim_repeats(&self.location.at, field);
         let Some((key, earlier)) = repeats.first() else { return Lookup::Found(found) };
         let times = earlier.len() + 1;
         let at = self.location.at.key(key);
         let agree = repeats.iter().all(|(key, earlier)| earlier.iter().all(|v| self.members.get(key) == Some(v)));
-        if agree {
-            reader.error(&at, format!("the key is given {times} times; keep one (they say the same, so it is read)"));
-            Lookup::Found(found)
-        } else {
-            reader.error(
+        // Reported once; a later look at the same field reads it the same way, silently.
+        match (agree, first_look) {
+            (true, true) => reader
+                .error(&at, format!("the key is given {times} times; keep one (they say the same, so it is read)")),
+            (false, true) => reader.error(
                 &at,
-                with_consequence(format!("the key is given {times} times, with different values; keep one"), consequence),
-            );
-            Lookup::Conflict
+                with_consequence(
+                    format!("the key is given {times} times, with different values; keep one"),
+                    consequence,
+                ),
+            ),
+            (_, false) => {}
         }
+        if agree { Lookup::Found(found) } else { Lookup::Conflict }
     }
 
     /// The values a field had before the one the document kept, when its key is given more
     /// than once, in file order. The caller reads them and reports the repetition.
     pub fn earlier_values(&self, reader: &mut Reader<'_>, field: Field) -> Vec<Value> {
-        reader.claim_repeats(&self.location.at, field).into_iter().flat_map(|(_, earlier)| earlier).collect()
+        let (repeats, _) = reader.claim_repeats(&self.location.at, field);
+        reader.merged(&self.location.at, field);
+        repeats.into_iter().flat_map(|(_, earlier)| earlier).collect()
     }
 
     /// [`Object::get`], with an absent field reported at the object as
@@ -304,13 +310,15 @@ struct RepeatedKey {
     earlier: Vec<Value>,
     /// Reported, or read by the file's reader, which then reports it.
     claimed: bool,
+    /// Every value is read by the file's reader ([`Object::earlier_values`]): no conflict.
+    merged: bool,
 }
 
 impl Repeats {
     fn add(&mut self, key: String, earlier: Value) {
         match self.keys.iter_mut().find(|repeated| repeated.key == key) {
             Some(repeated) => repeated.earlier.push(earlier),
-            None => self.keys.push(RepeatedKey { key, earlier: vec![earlier], claimed: false }),
+            None => self.keys.push(RepeatedKey { key, earlier: vec![earlier], claimed: false, merged: false }),
         }
     }
 }
@@ -397,18 +405,32 @@ impl<'s> Reader<'s> {
         out
     }
 
-    /// The earlier values of `field`'s keys in the object at `at`, marked as reported.
-    fn claim_repeats(&mut self, at: &JsonPath, field: Field) -> Vec<(String, Vec<Value>)> {
-        let Some(repeats) = self.repeats.get_mut(at) else { return Vec::new() };
-        repeats
+    /// The earlier values of `field`'s keys in the object at `at`, marked as reported, and
+    /// whether this is the first look at them (the one that reports them).
+    fn claim_repeats(&mut self, at: &JsonPath, field: Field) -> (Vec<(String, Vec<Value>)>, bool) {
+        let Some(repeats) = self.repeats.get_mut(at) else { return (Vec::new(), false) };
+        let mut first_look = false;
+        let found = repeats
             .keys
             .iter_mut()
-            .filter(|repeated| !repeated.claimed && field.spelt(&repeated.key))
+            .filter(|repeated| field.spelt(&repeated.key) && !repeated.merged)
             .map(|repeated| {
+                first_look |= !repeated.claimed;
                 repeated.claimed = true;
                 (repeated.key.clone(), repeated.earlier.clone())
             })
-            .collect()
+            .collect();
+        (found, first_look)
+    }
+
+    /// Marks `field`'s repeated keys in the object at `at` as read in full by the caller.
+    fn merged(&mut self, at: &JsonPath, field: Field) {
+        if let Some(repeats) = self.repeats.get_mut(at) {
+            repeats.keys.iter_mut().filter(|repeated| field.spelt(&repeated.key)).for_each(|repeated| {
+                repeated.claimed = true;
+                repeated.merged = true;
+            });
+        }
     }
 
     /// `value` as an object, or `None` with `expected <what>, found <kind>; <consequence>`.
@@ -549,8 +571,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             };
             let value = value?;
             if members.contains_key(&key) {
-                let repeats =
-                    repeats.get_or_insert_with(|| Repeats { order: members.keys().cloned().collect(), keys: Vec::new() });
+                let repeats = repeats
+                    .get_or_insert_with(|| Repeats { order: members.keys().cloned().collect(), keys: Vec::new() });
                 repeats.order.push(key.clone());
                 if let Some(earlier) = members.insert(key.clone(), value) {
                     repeats.add(key, earlier);
@@ -744,5 +766,90 @@ mod tests {
         let problems = reader.finish();
         assert_eq!(problems[0].location, None);
         assert!(problems[0].message.starts_with("not valid JSON"));
+    }
+
+    /// Issue 12, point 5: serde_json keeps the last of a repeated key without a word.
+    #[test]
+    fn a_repeated_key_is_seen_and_an_error_naming_it() {
+        let mut reader = Reader::new("f.json");
+        let value = reader
+            .document(br#"[{"startDay": 1, "startDay": 2, "message": "a", "message": "a", "colour": 1, "colour": 2}]"#)
+            .unwrap();
+        assert_eq!(value, json!([{"startDay": 2, "message": "a", "colour": 2}]), "the last value is kept");
+        let mut object = reader.object(&value[0], JsonPath::root().index(0), "an object", "").unwrap();
+        assert!(matches!(object.get(&mut reader, DAY, "entry skipped"), Lookup::Conflict));
+        assert!(matches!(object.get(&mut reader, MESSAGE, ""), Lookup::Found(_)), "the same value twice is read");
+        assert!(matches!(object.get(&mut reader, DAY, ""), Lookup::Conflict), "a second look reads it the same way");
+        let texts: Vec<String> = reader.finish().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "error: f.json: [0].startDay: the key is given 2 times, with different values; keep one; entry skipped",
+                "error: f.json: [0].message: the key is given 2 times; keep one (they say the same, so it is read)",
+                "error: f.json: [0].colour: the key is given 2 times; only the last is read, keep one",
+            ]
+        );
+    }
+
+    #[test]
+    fn members_lists_every_repeated_key_in_file_order() {
+        let mut reader = Reader::new("f.json");
+        let value = reader.document(br#"{"a": 1, "b": 2, "a": 3, "c": {"d": 1, "d": 1}, "a": 4}"#).unwrap();
+        let Value::Object(map) = &value else { panic!("an object") };
+        let members = reader.members(&JsonPath::root(), map);
+        let seen: Vec<(&str, &Value, usize, usize)> =
+            members.iter().map(|m| (m.key.as_str(), m.value.as_ref(), m.nth, m.times)).collect();
+        assert_eq!(
+            seen,
+            [
+                ("a", &json!(1), 1, 3),
+                ("b", &json!(2), 1, 1),
+                ("a", &json!(3), 2, 3),
+                ("c", &json!({"d": 1}), 1, 1),
+                ("a", &json!(4), 3, 3),
+            ]
+        );
+        // The caller reports the top level's repeats; the nested one nobody read is reported.
+        let texts: Vec<String> = reader.finish().iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["error: f.json: c.d: the key is given 2 times; only the last is read, keep one"]);
+    }
+
+    #[test]
+    fn the_document_is_the_one_serde_json_reads() {
+        let text = br#"{"n": [1, -2, 3.5, 1e3, 18446744073709551615, -9223372036854775808], "s": "\u3042\n",
+                        "t": true, "f": false, "z": null, "o": {}, "a": [[], [{}]]}"#;
+        let mut reader = Reader::new("f.json");
+        let ours = reader.document(text).unwrap();
+        assert_eq!(ours, serde_json::from_slice::<Value>(text).unwrap());
+        assert!(reader.finish().is_empty());
+        for broken in [&b"{\"a\": 1} x"[..], b"[1,]", b"{\"a\" 1}", b""] {
+            let mut reader = Reader::new("f.json");
+            assert!(reader.document(broken).is_none());
+            let expected = serde_json::from_slice::<Value>(broken).unwrap_err().to_string();
+            assert_eq!(reader.finish()[0].message, format!("not valid JSON: {expected}"));
+        }
+        let deep = "[".repeat(200);
+        assert!(Reader::new("f.json").document(deep.as_bytes()).is_none(), "the recursion limit still holds");
+    }
+
+    /// Issue 12, point 11: no problem shows a number in clear, whatever value reaches it.
+    #[test]
+    fn problems_mask_numbers_in_messages_and_locations() {
+        let mut reader = Reader::new("f.json");
+        let at = JsonPath::root().key("09012345678").key("startDay");
+        reader.expected(&at, "a whole number", short(&json!("+819012345678")), "");
+        reader.warning(&JsonPath::root().index(0), format!("named {}", shown(&json!("819012345678"))));
+        let texts: Vec<String> = reader.finish().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "error: f.json: 090****5678.startDay: expected a whole number, found \"+8190****5678\"",
+                "warning: f.json: [0]: named \"819****5678\"",
+            ]
+        );
+        // A file keyed by the team's own numbers keeps them in its paths, never in messages.
+        let mut reader = Reader::keeping_numbers_in_paths("f.json");
+        reader.error(&JsonPath::root().key("numbers").key("+815012340001"), "found 09012345678");
+        assert_eq!(reader.finish()[0].to_string(), "error: f.json: numbers.+815012340001: found 090****5678");
     }
 }

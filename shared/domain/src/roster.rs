@@ -196,7 +196,10 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
                     ),
                 );
             }
-            members.into_iter().map(|member| (scrub_numbers(&member.key), root.key(&member.key), member.value)).collect()
+            members
+                .into_iter()
+                .map(|member| (scrub_numbers(&member.key), root.key(&member.key), member.value))
+                .collect()
         }
         other => {
             reader.expected(&root, "an array of groups (or an object of groupN entries)", kind(other), "");
@@ -457,7 +460,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_odd_group_keys_are_warnings() {
-        let report = parse(r#"{"day_shift":{"start_day":1,"end_day":31,"phone_number":["+819000000012"],"phone":"x"}}"#);
+        let report =
+            parse(r#"{"day_shift":{"start_day":1,"end_day":31,"phone_number":["+819000000012"],"phone":"x"}}"#);
         assert!(report.roster.is_some());
         let locations: Vec<_> = report.problems.iter().map(|p| p.location.clone().unwrap_or_default()).collect();
         assert_eq!(locations, ["day_shift", "day_shift.phone"]);
@@ -518,5 +522,158 @@ mod tests {
         assert_eq!(on(11, 15), Some((0, &"group1".to_owned())));
         assert_eq!(on(2, 5), Some((1, &"group2".to_owned())));
         assert_eq!(on(12, 31), Some((1, &"group2".to_owned())));
+    }
+
+    /// Issue 12, point 2: `+12` and `+1234` passed and were rung; now they are errors and the
+    /// group rings the fallback number too, as a placeholder does.
+    #[test]
+    fn numbers_that_cannot_be_dialled_are_errors_and_bring_in_the_fallback() {
+        let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12","+1234","+819012345678"]}]"#);
+        let group = &report.roster.unwrap().groups[0];
+        assert_eq!(numbers(group), ["+819012345678"]);
+        assert!(group.incomplete);
+        let fallback = PhoneNumber::parse("+819099990000").unwrap();
+        assert!(group.numbers_with_fallback(Some(&fallback)).1);
+        let texts: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "error: phoneNumber.json: [0].phoneNumber[0]: **** has 1 digits after the country code +1, which has \
+                 numbers of 10 digits; this number is not dialled",
+                "error: phoneNumber.json: [0].phoneNumber[1]: **** has 3 digits after the country code +1, which has \
+                 numbers of 10 digits; this number is not dialled",
+            ]
+        );
+    }
+
+    /// Issue 12, point 5: `phoneNumber` twice kept only the last list, silently.
+    #[test]
+    fn a_repeated_phone_number_key_rings_every_list_and_is_an_error() {
+        let report = parse(
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001","+819011110002"],
+                 "phoneNumber":["+819011110003","+819011110001"]}]"#,
+        );
+        let group = &report.roster.unwrap().groups[0];
+        assert_eq!(numbers(group), ["+819011110001", "+819011110002", "+819011110003"]);
+        assert!(!group.incomplete, "nobody is lost, so no fallback is needed");
+        let texts: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "error: phoneNumber.json: [0].phoneNumber: the key is given 2 times; the numbers of every list are \
+                 rung, so nobody is left out; merge them into one list",
+                "warning: phoneNumber.json: [0].phoneNumber[1]: +8190****0001 is listed twice; rung once",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_repeated_old_format_group_key_reads_both_groups_in_file_order() {
+        let report = parse(
+            r#"{"group1":{"start_day":1,"end_day":15,"phone_number":["+819011110001"]},
+                "group2":{"start_day":16,"end_day":31,"phone_number":["+819011110002"]},
+                "group1":{"start_day":1,"end_day":31,"phone_number":["+819011110003"]}}"#,
+        );
+        let roster = report.roster.unwrap();
+        let read: Vec<(&str, Vec<&str>)> = roster.groups.iter().map(|g| (g.name.as_str(), numbers(g))).collect();
+        assert_eq!(
+            read,
+            [("group1", vec!["+819011110001"]), ("group2", vec!["+819011110002"]), ("group1", vec!["+819011110003"])]
+        );
+        let errors: Vec<String> = report.problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            ["error: phoneNumber.json: group1: the key is given 2 times; each is read as a group of its own, in file \
+              order, so nobody is left out; give each group its own key"]
+        );
+    }
+
+    #[test]
+    fn a_repeated_day_key_with_different_values_makes_the_roster_unusable() {
+        let report = parse(r#"[{"startDay":1,"startDay":16,"endDay":31,"phoneNumber":["+819011110001"]}]"#);
+        assert_eq!(report.roster, None, "which days were meant is unknown");
+        assert_eq!(
+            report.problems[0].to_string(),
+            "error: phoneNumber.json: [0].startDay: the key is given 2 times, with different values; keep one"
+        );
+    }
+
+    /// Issue 12, point 4: every pair of overlapping groups gave a warning: 10,000 full-month
+    /// groups made 50 million. Now at most SHOWN_OVERLAPS, then one that counts the rest.
+    #[test]
+    fn overlap_warnings_are_bounded_for_ten_thousand_groups() {
+        let groups: Vec<String> =
+            (0..10_000).map(|i| format!(r#"{{"startDay":1,"endDay":31,"phoneNumber":["+8190{:08}"]}}"#, i)).collect();
+        let report = parse(&format!("[{}]", groups.join(",")));
+        assert_eq!(report.roster.as_ref().map(|r| r.groups.len()), Some(10_000));
+        assert_eq!(report.problems.len(), SHOWN_OVERLAPS + 1, "{:?}", &report.problems[..3]);
+        assert_eq!(
+            report.problems[0].to_string(),
+            "warning: phoneNumber.json: group2: days 1-31 overlap with group1; group1 is on duty then (the first \
+             group in the file wins)"
+        );
+        assert_eq!(
+            report.problems[SHOWN_OVERLAPS].to_string(),
+            "warning: phoneNumber.json: … and 9989 more overlaps between groups, not listed (the first group in the \
+             file wins)"
+        );
+    }
+
+    #[test]
+    fn overlaps_name_the_group_on_duty_on_those_days() {
+        let report = parse(
+            r#"[{"startDay":1,"endDay":10,"phoneNumber":["+819011110001"]},
+                {"startDay":5,"endDay":15,"phoneNumber":["+819011110002"]},
+                {"startDay":8,"endDay":31,"phoneNumber":["+819011110003"]}]"#,
+        );
+        let texts: Vec<String> = report.problems.iter().map(|p| p.message.clone()).collect();
+        let wins = "(the first group in the file wins)";
+        assert_eq!(
+            texts,
+            [
+                format!("days 5-10 overlap with group1; group1 is on duty then {wins}"),
+                format!("days 8-10 overlap with group1; group1 is on duty then {wins}"),
+                format!("days 11-15 overlap with group2; group2 is on duty then {wins}"),
+            ]
+        );
+    }
+
+    /// Issue 12, point 11: a group named after a number showed it in logs and Slack.
+    #[test]
+    fn group_names_and_keys_that_look_like_numbers_are_masked() {
+        let report = parse(
+            r#"[{"name":"田中 09012345678","startDay":1,"endDay":15,"phoneNumber":["+819011110001"]},
+                {"name":"+819012345678","startDay":10,"endDay":31,"phoneNumber":["+819011110002"]}]"#,
+        );
+        let roster = report.roster.unwrap();
+        assert_eq!(roster.groups[0].name, "田中 090****5678");
+        assert_eq!(roster.groups[1].name, "+8190****5678");
+        let text: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "warning: phoneNumber.json: +8190****5678: days 10-15 overlap with 田中 090****5678; 田中 090****5678 is on \
+              duty then (the first group in the file wins)"
+            ]
+        );
+        let old = parse(
+            r#"{"09012345678":{"start_day":1,"end_day":31,"phone_number":["+819011110001"],"day": "0312345678"}}"#,
+        );
+        let text = old.problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+        assert_eq!(old.roster.unwrap().groups[0].name, "090****5678");
+        assert!(!text.contains("9012345678") && !text.contains("12345678"), "{text}");
+        assert!(
+            text.contains("error: phoneNumber.json: 090****5678.day: ") || text.contains("090****5678.day"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_day_value_is_shown_masked() {
+        let report = parse(r#"[{"startDay":"09012345678","endDay":31,"phoneNumber":["+819011110001"]}]"#);
+        assert_eq!(
+            report.problems[0].to_string(),
+            "error: phoneNumber.json: [0].startDay: expected a whole number from 1 to 31, found \"090****5678\""
+        );
     }
 }
