@@ -5,6 +5,7 @@ calling functions ringing while the public forward-call URL is flooded."""
 
 from __future__ import annotations
 
+import json
 import re
 from itertools import product
 
@@ -12,6 +13,7 @@ import pytest
 
 from support import (
     INFRA,
+    ROOT,
     SAM_FUNCTION,
     failed_rule_assertions,
     function_name,
@@ -119,19 +121,21 @@ def test_the_guide_states_the_bounds_and_the_history_budget(readme):
 
 # --- reserved concurrency ---------------------------------------------------------------
 
+# By logical id: place-call is deployed twice, for the steps' calls and for the fail-safe call.
 CALLING = {
-    "resolve-roster": "ResolveRosterReservedConcurrency",
-    "place-call": "PlaceCallReservedConcurrency",
-    "check-contact": "CheckContactReservedConcurrency",
-    "next-target": "NextTargetReservedConcurrency",
+    "ResolveRosterFunction": "ResolveRosterReservedConcurrency",
+    "PlaceCallFunction": "PlaceCallReservedConcurrency",
+    "FailSafeCallFunction": "FailSafeCallReservedConcurrency",
+    "CheckContactFunction": "CheckContactReservedConcurrency",
+    "NextTargetFunction": "NextTargetReservedConcurrency",
 }
-PUBLIC = {"forward-call": "ForwardCallReservedConcurrency"}
-FUNCTIONS_BY_NAME = {function_name(r): r for r in resources(TEMPLATE_DATA, SAM_FUNCTION).values()}
+PUBLIC = {"ForwardCallFunction": "ForwardCallReservedConcurrency"}
+FUNCTIONS = resources(TEMPLATE_DATA, SAM_FUNCTION)
 
 
 @pytest.mark.parametrize("function,parameter", sorted({**CALLING, **PUBLIC}.items()))
 def test_function_reserves_its_concurrency_unless_the_parameter_is_zero(function, parameter):
-    reserved = FUNCTIONS_BY_NAME[function]["Properties"].get("ReservedConcurrentExecutions")
+    reserved = FUNCTIONS[function]["Properties"].get("ReservedConcurrentExecutions")
     assert reserved, f"{function} has no reserved concurrency"
     condition, when_set, when_zero = reserved["Fn::If"]
     assert when_set == {"Ref": parameter} and when_zero == {"Ref": "AWS::NoValue"}
@@ -149,11 +153,29 @@ def test_forward_call_is_capped_at_a_few_executions_by_default():
 def test_the_calling_functions_are_the_ones_the_state_machine_invokes():
     machine = next(iter(resources(TEMPLATE_DATA, "AWS::Serverless::StateMachine").values()))
     invoked = {
-        function_name(TEMPLATE_DATA["Resources"][value["Fn::GetAtt"][0]])
+        value["Fn::GetAtt"][0]
         for key, value in machine["Properties"]["DefinitionSubstitutions"].items()
         if key.endswith("FunctionArn")
     }
     assert invoked == set(CALLING)
+
+
+def test_the_fail_safe_call_does_not_share_place_calls_capacity():
+    # A storm that saturates place-call (every escalation's Map rings at once) must not starve
+    # the call that rings the fallback number: the fail-safe task invokes a function of its own
+    # (the same code), whose reservation place-call's executions cannot take.
+    definition = json.loads((ROOT / "statemachine" / "escalation.asl.json").read_text(encoding="utf-8"))
+    fail_safe = definition["States"]["RingFallbackNumber"]["Resource"]
+    placing = definition["States"]["CallDutyGroup"]["ItemProcessor"]["States"]["PlaceCall"]["Resource"]
+    assert (fail_safe, placing) == ("${FailSafeCallFunctionArn}", "${PlaceCallFunctionArn}")
+    substitutions = next(iter(resources(TEMPLATE_DATA, "AWS::Serverless::StateMachine").values()))["Properties"][
+        "DefinitionSubstitutions"
+    ]
+    own = substitutions["FailSafeCallFunctionArn"]["Fn::GetAtt"][0]
+    assert own != substitutions["PlaceCallFunctionArn"]["Fn::GetAtt"][0]
+    assert function_name(FUNCTIONS[own]) == "place-call"
+    assert FUNCTIONS[own]["Properties"]["Environment"] == FUNCTIONS["PlaceCallFunction"]["Properties"]["Environment"]
+    assert int(PARAMETERS["FailSafeCallReservedConcurrency"]["Default"]) >= 1
 
 
 def test_the_default_reservations_fit_an_account_of_the_default_quota():

@@ -79,6 +79,7 @@ def test_substitutions_are_the_agreed_contract():
     assert set(machine["Properties"]["DefinitionSubstitutions"]) == {
         "ResolveRosterFunctionArn",
         "PlaceCallFunctionArn",
+        "FailSafeCallFunctionArn",
         "CheckContactFunctionArn",
         "NextTargetFunctionArn",
         "OutcomeTopicArn",
@@ -203,7 +204,7 @@ def test_place_call_alone_is_told_the_ledger_table():
         for resource in FUNCTIONS_IN_TEMPLATE.values()
         if "CallLedgerTable" in json.dumps(resource["Properties"].get("Environment", {}))
     ]
-    assert told == ["place-call"]
+    assert told == ["place-call", "place-call"], "place-call and its second deployment, the fail-safe call"
 
 
 # --- functions and crates ----------------------------------------------------------------

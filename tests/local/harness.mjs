@@ -32,13 +32,16 @@ const ACCOUNT = '123456789012';
 const MACHINE_NAME = 'lambda-connect-escalation';
 const MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE_NAME}`;
 export const OUTCOME_TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:lambda-connect-outcome`;
-/** The ASL's function placeholders and the functions (binaries) they name. */
+/** The ASL's function placeholders and the functions they name (as the template names them). */
 const FUNCTIONS = {
   ResolveRosterFunctionArn: 'resolve-roster',
   PlaceCallFunctionArn: 'place-call',
+  FailSafeCallFunctionArn: 'fail-safe-call',
   CheckContactFunctionArn: 'check-contact',
   NextTargetFunctionArn: 'next-target',
 };
+/** The binary of each function: the fail-safe call is place-call deployed a second time. */
+const BINARIES = { 'fail-safe-call': 'place-call' };
 // Credentials the local servers accept; nothing here reaches AWS.
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local-test-secret' };
 /** The call ledger's table, created in the local DynamoDB-protocol server at start. */
@@ -257,11 +260,10 @@ export class LocalEscalation {
       const failed = (await Promise.allSettled(servers)).find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
       const settings = functionSettings(join(ROOT, 'infra/template.yaml'));
-      const functions = Object.fromEntries(Object.values(FUNCTIONS).map((name) => [name, {
-        binary: bin(name),
-        timeoutSeconds: settings[name]?.timeoutSeconds,
-        memoryMB: settings[name]?.memoryMB,
-      }]));
+      const functions = Object.fromEntries(Object.values(FUNCTIONS).map((name) => {
+        const binary = BINARIES[name] ?? name;
+        return [name, { binary: bin(binary), timeoutSeconds: settings[binary]?.timeoutSeconds, memoryMB: settings[binary]?.memoryMB }];
+      }));
       local.lambda = await new LambdaEmulator({ functions, logDir: local.logDir, root: ROOT, region: REGION, account: ACCOUNT }).start();
       local.lambdaUrl = local.lambda.url;
       await local.configure(env);

@@ -52,7 +52,7 @@ fn states(definition: &Value) -> Vec<(String, Value)> {
 fn function_of(resource: &str) -> Option<&'static str> {
     match resource {
         "${ResolveRosterFunctionArn}" => Some("resolve-roster"),
-        "${PlaceCallFunctionArn}" => Some("place-call"),
+        "${PlaceCallFunctionArn}" | "${FailSafeCallFunctionArn}" => Some("place-call"),
         "${CheckContactFunctionArn}" => Some("check-contact"),
         "${NextTargetFunctionArn}" => Some("next-target"),
         _ => None,
