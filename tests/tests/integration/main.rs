@@ -4,6 +4,7 @@
 //!
 //! `cargo test -p lambda-connect-tests --test integration <module>::` runs one module.
 
+mod bad_inputs;
 mod calling;
 mod forward_call;
 mod infra;
