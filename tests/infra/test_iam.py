@@ -35,6 +35,15 @@ IMPLIED = {
     # and the functions could not say "roster not found".
     "s3:GetObject": {"s3:ListBucket"},
 }
+# Lambda delivers an asynchronous invocation's event to the function's destinations with the
+# function's own role: each destination type needs this action on that destination, and
+# nothing in the code calls it.
+DESTINATION_ACTIONS = {
+    "SQS": "sqs:SendMessage",
+    "SNS": "sns:Publish",
+    "Lambda": "lambda:InvokeFunction",
+    "EventBridge": "events:PutEvents",
+}
 # Step Functions execution logging uses CloudWatch Logs' log delivery API.
 EXECUTION_LOGGING_ACTIONS = {
     "logs:CreateLogDelivery",
@@ -84,6 +93,16 @@ def statements(resource: dict) -> list[dict]:
 
 def allowed_actions(role: dict) -> set[str]:
     return {a for s in statements(role) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+
+
+def destinations(function: dict) -> list[tuple[str, object]]:
+    """(action, destination) of each of a function's asynchronous-invocation destinations."""
+    config = function["Properties"].get("EventInvokeConfig", {}).get("DestinationConfig", {})
+    return [
+        (DESTINATION_ACTIONS[config[when]["Type"]], config[when]["Destination"])
+        for when in ("OnSuccess", "OnFailure")
+        if when in config
+    ]
 
 
 def role_of(resource: dict) -> tuple[str, dict]:
@@ -188,12 +207,31 @@ def test_function_holds_exactly_the_permissions_its_code_uses(logical_id):
     assert crate_is_written(crate_dir), f"the template names {logical_id} but functions/{name} has no code"
     calls = rust_calls.crate_sdk_calls(crate_dir, SHARED_SRC, rust_calls.sdk_operations(str(ROOT)))
     used = {call.action for call in calls}
-    permitted = used | RUNTIME_ACTIONS | {extra for action in used for extra in IMPLIED.get(action, set())}
+    delivery = {action for action, _ in destinations(function)}
+    permitted = used | RUNTIME_ACTIONS | delivery | {extra for action in used for extra in IMPLIED.get(action, set())}
     _, role = role_of(function)
     granted = allowed_actions(role)
     where = "\n".join(sorted(f"  {c.action} <- {c.where}" for c in calls)) or "  (no SDK calls found)"
     assert not (granted - permitted), f"{name} holds permissions no code uses: {sorted(granted - permitted)}\n{where}"
     assert not (used - granted), f"{name} calls operations its role does not allow: {sorted(used - granted)}\n{where}"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS_IN_TEMPLATE))
+def test_a_destination_is_granted_on_exactly_that_destination(logical_id):
+    function = FUNCTIONS_IN_TEMPLATE[logical_id]
+    _, role = role_of(function)
+    for action, destination in destinations(function):
+        statement = statement_for(role, action)
+        assert as_list(statement["Resource"]) == [destination], f"{logical_id}: {action} on {statement['Resource']}"
+
+
+def test_notify_slack_keeps_what_it_could_not_post():
+    # A post Slack did not take fails the invocation; what Lambda could not deliver after its
+    # retries goes to a queue the function may write to, and nowhere else.
+    (function,) = [f for f in FUNCTIONS_IN_TEMPLATE.values() if function_name(f) == "notify-slack"]
+    assert [(action, ref_target(d)) for action, d in destinations(function)] == [
+        ("sqs:SendMessage", "NotifySlackDeadLetterQueue")
+    ]
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS_IN_TEMPLATE))
@@ -273,6 +311,7 @@ LEDGER_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 
 
 def test_only_place_call_keeps_the_call_ledger_and_only_in_its_table():
+    # place-call is deployed twice (the steps' calls, and the fail-safe call), each with its role.
     keepers = {}
     for logical_id, function in FUNCTIONS_IN_TEMPLATE.items():
         _, role = role_of(function)
@@ -314,7 +353,6 @@ def test_the_ledger_adapter_is_charged_to_the_functions_that_use_it():
 
 
 def test_the_check_fails_a_role_with_a_permission_no_code_uses(tmp_path: Path):
-    # place-call is deployed twice (the steps' calls, and the fail-safe call), each with its role.
     # A crate that only reads S3, and a role that could also stop calls.
     crate = tmp_path / "functions" / "reader"
     (crate / "src").mkdir(parents=True)

@@ -387,6 +387,28 @@ def test_alarms_watch_the_dead_letter_queue_and_failed_executions():
         assert alarm["AlarmActions"], f"{alarm['MetricName']} notifies nobody"
 
 
+def test_notify_slack_retries_then_keeps_the_event_in_a_queue_with_an_alarm():
+    # SNS invokes notify-slack asynchronously: a failed invocation (Slack down after the
+    # handler's own retries) is retried by Lambda, then sent to the on-failure destination.
+    notify = FUNCTIONS_IN_TEMPLATE["NotifySlackFunction"]
+    config = notify["Properties"]["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == 2
+    on_failure = config["DestinationConfig"]["OnFailure"]
+    assert on_failure["Type"] == "SQS"
+    queue_id = ref_target(on_failure["Destination"])
+    queue = TEMPLATE_DATA["Resources"][queue_id]
+    assert queue["Type"] == "AWS::SQS::Queue" and queue["Condition"] == "NotifySlack"
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    watching = [
+        a
+        for a in resources(TEMPLATE_DATA, "AWS::CloudWatch::Alarm").values()
+        if [ref_target(d["Value"]) for d in a["Properties"].get("Dimensions", [])] == [queue_id]
+    ]
+    assert len(watching) == 1, "nothing raises an alarm when a report lands in the queue"
+    assert watching[0]["Condition"] == "NotifySlack"
+    assert watching[0]["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+
+
 def test_the_forwarding_webhook_is_optional_and_public_only_by_url():
     forward = FUNCTIONS_IN_TEMPLATE["ForwardCallFunction"]
     assert forward["Condition"] == "ForwardCalls"

@@ -179,7 +179,11 @@ pub fn alarm_message(alarm: &AlarmNotification) -> SlackMessage {
         (None, None) => {}
     }
     if let Some(account) = &alarm.account {
-        facts.push(format!("account {}", clean(account)));
+        // `AWSAccountId` is an account id, not a phone number: twelve digits are shown whole,
+        // as the alarm's ARN shows them; anything else in the field is free text.
+        let id = account.trim();
+        let shown = if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) { id.to_owned() } else { clean(id) };
+        facts.push(format!("account {shown}"));
     }
     text.push_str(&facts.join(" · "));
     text.push('\n');

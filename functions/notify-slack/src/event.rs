@@ -25,6 +25,24 @@ pub struct SnsRecord {
     pub sns: SnsMessage,
 }
 
+impl SnsRecord {
+    /// Reads one record of an event on its own, so that a record of another shape costs
+    /// only itself, never the other records of its event. `Err` says what is wrong with it.
+    pub fn read(record: &Value) -> Result<Self, String> {
+        Self::deserialize(record).map_err(|err| err.to_string())
+    }
+}
+
+/// The records of an event as delivered, each still raw JSON (see [`SnsRecord::read`]);
+/// `Err` when the event has no `Records` array, which no SNS delivery lacks.
+pub fn raw_records(event: &Value) -> Result<&[Value], String> {
+    match event.get("Records") {
+        Some(Value::Array(records)) => Ok(records),
+        Some(_) => Err("\"Records\" is not an array".to_owned()),
+        None => Err("the event has no \"Records\" array".to_owned()),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SnsMessage {
@@ -110,6 +128,24 @@ mod tests {
         assert_eq!(Published::read("{}", None).unwrap_err(), "no \"status\", \"outcome\" or \"AlarmName\" field");
         assert!(Published::read("<x>", None).unwrap_err().starts_with("not JSON"));
         assert!(Published::read(r#"{"status": 3}"#, None).unwrap_err().starts_with("not an outcome"));
+    }
+
+    #[test]
+    fn each_record_is_read_on_its_own() {
+        let event = serde_json::json!({"Records": [
+            {"Sns": {"MessageId": "good", "Message": "m"}},
+            {"Sns": {"MessageId": "no-message"}},
+            {"Sns": {"Message": 42}},
+            "not even an object",
+        ]});
+        let records = raw_records(&event).unwrap();
+        let read: Vec<_> = records.iter().map(SnsRecord::read).collect();
+        assert_eq!(read[0].as_ref().unwrap().sns.message_id.as_deref(), Some("good"));
+        assert!(read[1].as_ref().unwrap_err().contains("missing field `Message`"), "{read:?}");
+        assert!(read[2].as_ref().unwrap_err().contains("invalid type"), "{read:?}");
+        assert!(read[3].is_err());
+        assert_eq!(raw_records(&serde_json::json!({})).unwrap_err(), "the event has no \"Records\" array");
+        assert_eq!(raw_records(&serde_json::json!({"Records": {}})).unwrap_err(), "\"Records\" is not an array");
     }
 
     #[test]

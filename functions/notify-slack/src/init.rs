@@ -5,6 +5,7 @@ use std::time::Duration;
 use adapters::slack::{SlackNotifier, SlackSettings, notifier_from_parameter};
 use domain::config::{ConfigError, Env};
 
+use crate::deliver::Retry;
 use crate::error::InitError;
 
 /// `SLACK_WEBHOOK_URL_PARAMETER`: the SSM SecureString holding the webhook URL. Required:
@@ -20,6 +21,8 @@ pub fn webhook_parameter(env: &impl Env) -> Result<String, ConfigError> {
 #[derive(Debug)]
 pub struct Deps<N> {
     pub notifier: N,
+    /// How a post that failed is retried within the invocation.
+    pub retry: Retry,
 }
 
 /// The production notifier: pauses with tokio's timer.
@@ -31,7 +34,7 @@ impl Deps<Slack> {
         let pause: fn(Duration) -> tokio::time::Sleep = tokio::time::sleep;
         let ssm = adapters::ssm::ssm_client(aws);
         let notifier = notifier_from_parameter(&ssm, parameter, SlackSettings::BACKGROUND, pause).await?;
-        Ok(Self { notifier })
+        Ok(Self { notifier, retry: Retry::BACKGROUND })
     }
 }
 

@@ -137,6 +137,17 @@ pub fn unreadable_message(raw: &str, title: Option<&str>, err: &NotifySlackError
     ))
 }
 
+/// A record that is not an SNS record at all: posted with an excerpt, numbers masked, so the
+/// report it may carry is seen rather than dropped.
+pub fn unreadable_record_message(raw: &Value, err: &NotifySlackError) -> SlackMessage {
+    let excerpt: String = scrub_numbers(&raw.to_string()).chars().take(500).collect();
+    SlackMessage::new(format!(
+        ":warning: *An SNS record could not be read*: {}\n```{}```",
+        escape(&scrub_numbers(&err.to_string())),
+        escape(&excerpt)
+    ))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

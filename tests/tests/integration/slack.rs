@@ -1,6 +1,7 @@
 //! The Slack notifier against a local server standing in for Slack's webhook endpoint:
-//! what is posted, how each failure comes back, and that none of them breaks forward-call's
-//! TwiML or notify-slack's invocation.
+//! what is posted, how each failure comes back, that none of them breaks forward-call's
+//! TwiML, and that notify-slack retries a Slack that is down and then fails its invocation
+//! (so Lambda retries it and keeps it in the dead-letter queue) instead of dropping the report.
 
 #![allow(clippy::unwrap_used)]
 
@@ -18,8 +19,8 @@ use hmac::{Hmac, Mac};
 use lambda_connect_tests::sample;
 use lambda_connect_tests::slack_server::{Reply, SlackServer, WEBHOOK_SECRET};
 use lambda_connect_tests::ssm_server::SsmServer;
-use notify_slack::{Report, SnsEvent};
-use serde_json::json;
+use notify_slack::{Report, Retry};
+use serde_json::{Value, json};
 
 type Pauses = Arc<Mutex<Vec<Duration>>>;
 
@@ -209,17 +210,27 @@ async fn a_slow_slack_cannot_hold_the_twiml_past_the_budget() {
 }
 
 // ---------------------------------------------------------------------------------------
-// notify-slack: Slack's failures never fail the escalation.
+// notify-slack: a report is never lost because Slack is down, and never fails the escalation.
 
-fn sample_event() -> SnsEvent {
+fn sample_event() -> Value {
     serde_json::from_slice(&std::fs::read(sample("notify-slack.json")).unwrap()).unwrap()
+}
+
+const RETRY: Retry = Retry { attempts: 3, backoff: Duration::from_millis(10), post_limit: Duration::from_millis(700) };
+
+fn slack_deps<N: Notify>(notifier: N) -> notify_slack::Deps<N> {
+    notify_slack::Deps { notifier, retry: RETRY }
+}
+
+fn later() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(20)
 }
 
 #[tokio::test]
 async fn the_sample_outcome_is_posted_readably() {
     let server = SlackServer::start(vec![]).await.unwrap();
     let (slack, _) = notifier(&server, QUICK);
-    let report = notify_slack::handle(&notify_slack::Deps { notifier: slack }, sample_event()).await;
+    let report = notify_slack::handle(&slack_deps(slack), sample_event(), later()).await.unwrap();
     assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 0 });
     let received = server.received();
     let text = received[0].text();
@@ -234,25 +245,75 @@ async fn the_sample_outcome_is_posted_readably() {
 }
 
 #[tokio::test]
-async fn notify_slack_succeeds_whatever_slack_does() {
-    for reply in [
-        Reply::Status(500, "rollup_error"),
-        Reply::Status(403, "action_prohibited"),
-        Reply::RateLimited(30),
-        Reply::Hang,
-    ] {
-        let server = SlackServer::start(vec![reply.clone()]).await.unwrap();
+async fn a_slack_that_is_briefly_down_still_gets_the_report_within_the_invocation() {
+    for failing in [Reply::Status(500, "rollup_error"), Reply::Status(503, "service_unavailable"), Reply::Hang] {
+        let server = SlackServer::start(vec![failing.clone(), failing.clone()]).await.unwrap();
         let (slack, _) = notifier(&server, QUICK);
-        let report = notify_slack::handle(&notify_slack::Deps { notifier: slack }, sample_event()).await;
-        assert_eq!(report, Report { posted: 0, not_delivered: 1, unreadable: 0 }, "{reply:?}");
+        let report = notify_slack::handle(&slack_deps(slack), sample_event(), later()).await;
+        assert_eq!(report.unwrap(), Report { posted: 1, not_delivered: 0, unreadable: 0 }, "{failing:?}");
+        let received = server.received();
+        assert_eq!(received.len(), 3, "{failing:?}");
+        assert!(received[2].text().contains("acknowledged"), "{failing:?}");
     }
+}
+
+#[tokio::test]
+async fn a_report_slack_never_takes_fails_the_invocation_so_lambda_retries_it() {
+    // Down for every retry the invocation has, or refusing the post: the invocation fails, so
+    // Lambda retries the event and finally keeps it in the dead-letter queue (never a success
+    // that drops the report). The escalation is long over: nothing waits for this.
+    for (reply, posts, reason) in [
+        (Reply::Status(500, "rollup_error"), 3, "SlackRejected"),
+        (Reply::Hang, 3, "SlackTimeout"),
+        // Slack asks for 30 s, more than the invocation has left: not retried sooner.
+        (Reply::RateLimited(30), 1, "SlackRateLimited"),
+        (Reply::Status(403, "action_prohibited"), 1, "SlackRejected"),
+    ] {
+        let server = SlackServer::start(vec![reply.clone(); 6]).await.unwrap();
+        let (slack, _) = notifier(&server, QUICK);
+        let err = notify_slack::handle(&slack_deps(slack), sample_event(), later()).await.unwrap_err();
+        assert_eq!(err.error_type(), "SlackNotDelivered", "{reply:?}");
+        assert!(
+            err.to_string().starts_with(&format!("1 of 1 posts did not reach Slack ({reason})")),
+            "{reply:?}: {err}"
+        );
+        assert_eq!(server.received().len(), posts, "{reply:?}");
+    }
+    // Unreachable: retried too, then failed.
+    let server = SlackServer::start(vec![]).await.unwrap();
+    let url = server.url();
+    drop(server);
+    let slack = SlackNotifier::new(&url, QUICK, |_| std::future::ready(())).unwrap();
+    let err = notify_slack::handle(&slack_deps(slack), sample_event(), later()).await.unwrap_err();
+    assert_eq!(err.error_type(), "SlackNotDelivered");
+    assert!(!err.to_string().contains(WEBHOOK_SECRET), "{err}");
+}
+
+#[tokio::test]
+async fn a_malformed_record_costs_only_itself() {
+    let server = SlackServer::start(vec![]).await.unwrap();
+    let (slack, _) = notifier(&server, QUICK);
+    let mut event = sample_event();
+    let good = event["Records"][0].clone();
+    event["Records"] = json!([
+        {"EventSource": "aws:sns", "Sns": {"MessageId": "broken", "Message": {"not": "a string"}, "Note": "+819012345678"}},
+        good,
+        {"EventSource": "aws:sns"},
+    ]);
+    let report = notify_slack::handle(&slack_deps(slack), event, later()).await.unwrap();
+    assert_eq!(report, Report { posted: 3, not_delivered: 0, unreadable: 2 });
+    let received = server.received();
+    assert!(received[0].text().starts_with(":warning: *An SNS record could not be read*: record 0 of the event"));
+    assert!(received[0].text().contains("+8190****5678") && !received[0].text().contains("+819012345678"));
+    assert!(received[1].text().starts_with(":white_check_mark: *Escalation: acknowledged*"), "{}", received[1].text());
+    assert!(received[2].text().contains("record 2 of the event is not an SNS record: missing field `Sns`"));
 }
 
 #[tokio::test]
 async fn every_outcome_status_reads_as_its_own_message() {
     let server = SlackServer::start(vec![]).await.unwrap();
     let (slack, _) = notifier(&server, QUICK);
-    let deps = notify_slack::Deps { notifier: slack };
+    let deps = slack_deps(slack);
     let outcomes = [
         json!({"status": "nobodyAcknowledged", "summary": "Nobody pressed 1 in 6 attempts.", "attemptsMade": 6, "callsPlaced": 9, "problems": []}),
         json!({"status": "dryRun", "summary": "Dry run.", "attemptsMade": 2, "callsPlaced": 0,
@@ -262,15 +323,15 @@ async fn every_outcome_status_reads_as_its_own_message() {
         .iter()
         .map(|o| json!({"Sns": {"MessageId": "m", "Subject": "db", "Message": o.to_string()}}))
         .collect();
-    let event: SnsEvent = serde_json::from_value(json!({"Records": records})).unwrap();
-    assert_eq!(notify_slack::handle(&deps, event).await.posted, 2);
+    let event = json!({"Records": records});
+    assert_eq!(notify_slack::handle(&deps, event, later()).await.unwrap().posted, 2);
     let received = server.received();
     assert!(received[0].text().starts_with(":rotating_light: *db: nobody acknowledged*"), "{}", received[0].text());
     assert!(received[0].text().contains("Attempts: 6 · calls placed: 9"));
     assert!(received[1].text().contains("1. +8190****0001, +8190****0002\n2. +8190****0003"), "{}", received[1].text());
 }
 
-fn alarm_event() -> SnsEvent {
+fn alarm_event() -> Value {
     serde_json::from_slice(&std::fs::read(sample("notify-slack.alarm.json")).unwrap()).unwrap()
 }
 
@@ -278,8 +339,8 @@ fn alarm_event() -> SnsEvent {
 async fn a_cloudwatch_alarm_of_the_stack_is_posted_as_a_readable_alarm_notice() {
     let server = SlackServer::start(vec![]).await.unwrap();
     let (slack, _) = notifier(&server, QUICK);
-    let deps = notify_slack::Deps { notifier: slack };
-    let report = notify_slack::handle(&deps, alarm_event()).await;
+    let deps = slack_deps(slack);
+    let report = notify_slack::handle(&deps, alarm_event(), later()).await.unwrap();
     assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 0 });
     let received = server.received();
     let text = received[0].text();
@@ -305,14 +366,14 @@ async fn a_cloudwatch_alarm_of_the_stack_is_posted_as_a_readable_alarm_notice() 
 
     // The same alarm back to OK: a resolved notice.
     let mut event = alarm_event();
-    let mut message: serde_json::Value = serde_json::from_str(&event.records[0].sns.message).unwrap();
+    let mut message: Value = serde_json::from_str(event["Records"][0]["Sns"]["Message"].as_str().unwrap()).unwrap();
     message["OldStateValue"] = json!("ALARM");
     message["NewStateValue"] = json!("OK");
     message["NewStateReason"] = json!(
         "Threshold Crossed: 1 out of the last 1 datapoints [0.0 (21/11/26 05:31:00)] was not greater than the threshold (0.0) (minimum 1 datapoint for ALARM -> OK transition)."
     );
-    event.records[0].sns.message = message.to_string();
-    assert_eq!(notify_slack::handle(&deps, event).await.posted, 1);
+    event["Records"][0]["Sns"]["Message"] = json!(message.to_string());
+    assert_eq!(notify_slack::handle(&deps, event, later()).await.unwrap().posted, 1);
     let received = server.received();
     let text = received[1].text();
     assert!(
@@ -329,9 +390,8 @@ async fn a_message_of_no_known_kind_is_posted_as_a_notice_with_numbers_masked() 
     let server = SlackServer::start(vec![]).await.unwrap();
     let (slack, _) = notifier(&server, QUICK);
     let message = json!({"unexpected": true, "phoneNumber": "+819012345678"}).to_string();
-    let event: SnsEvent =
-        serde_json::from_value(json!({"Records": [{"Sns": {"MessageId": "m", "Message": message}}]})).unwrap();
-    let report = notify_slack::handle(&notify_slack::Deps { notifier: slack }, event).await;
+    let event = json!({"Records": [{"Sns": {"MessageId": "m", "Message": message}}]});
+    let report = notify_slack::handle(&slack_deps(slack), event, later()).await.unwrap();
     assert_eq!(report, Report { posted: 1, not_delivered: 0, unreadable: 1 });
     let received = server.received();
     let text = received[0].text();
@@ -348,7 +408,8 @@ async fn notify_slack_init_reads_the_webhook_url_from_ssm_and_posts_there() {
     let deps = notify_slack::Deps::init(&aws, "/lc/slack").await.unwrap();
     assert_eq!(ssm.requests()[0].1, json!({"Name": "/lc/slack", "WithDecryption": true}));
     assert!(!format!("{deps:?}").contains(WEBHOOK_SECRET));
-    assert_eq!(notify_slack::handle(&deps, sample_event()).await.posted, 1);
+    assert_eq!(deps.retry, Retry::BACKGROUND);
+    assert_eq!(notify_slack::handle(&deps, sample_event(), later()).await.unwrap().posted, 1);
     assert_eq!(slack.received().len(), 1);
 
     for parameter in ["/lc/missing", "/lc/not-a-url"] {
