@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use domain::alert::AlertInput;
+use domain::alert::{AlertInput, is_sns_envelope};
 use domain::mapping::{DRY_RUN, MESSAGE, Mapping, MappingEntry, PHONE_NUMBER_JSON_FILE};
 use domain::message::speakable;
 use domain::problem::Problem;
@@ -243,7 +243,7 @@ fn kind(path: &Path, bytes: &[u8]) -> Kind {
         Ok(value @ Value::Array(_)) if value.get(0).is_some_and(|first| has_any(first, &SQS_KEYS)) => {
             Kind::Event(value)
         }
-        Ok(value @ Value::Object(_)) if has_any(&value, &EVENT_KEYS) => Kind::Event(value),
+        Ok(value @ Value::Object(_)) if has_any(&value, &EVENT_KEYS) || is_sns_envelope(&value) => Kind::Event(value),
         Ok(Value::Object(fields))
             if !fields.is_empty()
                 && !fields.iter().any(|(key, item)| key.starts_with("group") || has_any(item, &ROSTER_KEYS)) =>
@@ -288,6 +288,10 @@ mod tests {
         assert!(matches!(kind(x, br#"{"Records":[{"Sns":{"TopicArn":"arn:aws:sns:r:1:t"}}]}"#), Kind::Event(_)));
         assert!(matches!(kind(x, br#"[{"messageId":"m","body":"x"}]"#), Kind::Event(_)));
         assert!(matches!(kind(x, br#"{"topicArn":"arn:aws:sns:r:1:t","dryRun":true}"#), Kind::Event(_)));
+        // An SNS notification without TopicArn is still an alert, read as resolve-roster reads it.
+        let bare =
+            br#"{"Type":"Notification","MessageId":"m","Message":"disk full","Timestamp":"2026-11-21T03:00:05Z"}"#;
+        assert!(matches!(kind(x, bare), Kind::Event(_)));
     }
 
     #[test]

@@ -17,8 +17,23 @@ pub const SECRET_KEY: &str = "local-test-secret";
 pub const REGION: &str = "ap-northeast-1";
 
 /// Refuses GetObject of some keys; every signed request is otherwise allowed.
+///
+/// s3s-fs stores each object as the file `<root>/<bucket>/<key>` and resolves the key as a
+/// path, so `a/../b.json` would read `b.json` (and `../x` a file outside the bucket). S3 reads
+/// a key literally: `a/../b.json` is its own key, which no test ever stores. So a key that is
+/// not a plain file name under the bucket (a `..`, `.` or empty segment, a leading `/`) is
+/// missing on a read, as S3 would answer, and refused on a write, which this server cannot
+/// store under its exact name.
 struct DenyReads {
     keys: Vec<String>,
+}
+
+/// Whether s3s-fs would store `key` under another name than exactly `<bucket>/<key>`.
+fn not_a_literal_file_key(key: &str) -> bool {
+    key.is_empty()
+        || key.starts_with('/')
+        || key.contains('\\')
+        || key.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..")
 }
 
 #[async_trait::async_trait]
@@ -31,8 +46,28 @@ impl s3s::access::S3Access for DenyReads {
     }
 
     async fn get_object(&self, req: &mut s3s::S3Request<s3s::dto::GetObjectInput>) -> s3s::S3Result<()> {
+        if not_a_literal_file_key(&req.input.key) {
+            return Err(s3s::s3_error!(NoSuchKey, "The specified key does not exist."));
+        }
         if self.keys.contains(&req.input.key) {
             return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
+        }
+        Ok(())
+    }
+
+    async fn head_object(&self, req: &mut s3s::S3Request<s3s::dto::HeadObjectInput>) -> s3s::S3Result<()> {
+        if not_a_literal_file_key(&req.input.key) {
+            return Err(s3s::s3_error!(NoSuchKey, "The specified key does not exist."));
+        }
+        Ok(())
+    }
+
+    async fn put_object(&self, req: &mut s3s::S3Request<s3s::dto::PutObjectInput>) -> s3s::S3Result<()> {
+        if not_a_literal_file_key(&req.input.key) {
+            return Err(s3s::s3_error!(
+                InvalidArgument,
+                "this local server cannot store a key with a '..', '.' or empty segment or a leading '/' under its exact name"
+            ));
         }
         Ok(())
     }

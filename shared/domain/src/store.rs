@@ -174,7 +174,11 @@ mod tests {
     }
 
     fn folder() -> (TempDir, DirStore) {
-        let dir = TempDir(std::env::temp_dir().join(format!("dirstore-{}-{:?}", std::process::id(), std::thread::current().id())));
+        let dir = TempDir(std::env::temp_dir().join(format!(
+            "dirstore-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        )));
         let _ = std::fs::remove_dir_all(dir.path());
         std::fs::create_dir_all(dir.path().join("bucket")).unwrap();
         std::fs::create_dir(dir.path().join("bucket/team")).unwrap();

@@ -298,3 +298,94 @@ async fn a_mistake_in_a_mapping_entry_never_stops_an_alert_from_ringing_someone(
         "{found:?}"
     );
 }
+
+#[tokio::test]
+async fn s3_reads_a_key_literally_so_a_parent_folder_key_finds_no_roster() {
+    // A mapping naming `../projectA-phoneNumber.json` next to a roster stored as
+    // `projectA-phoneNumber.json`: S3 looks for the key with its `..`, finds nothing, and only
+    // the fallback number is rung. The local server must not resolve the `..` on its disk.
+    let mapping =
+        json!([{"snsTopicName": "projectA-sns-topic", "phoneNumberJsonFile": "../projectA-phoneNumber.json"}]);
+    let server = server(&[("projectA-phoneNumber.json", &sample("projectA-phoneNumber.json"))]).await;
+    server.put(BUCKET, "mapping.json", mapping.to_string()).await.unwrap();
+    let state = run(&server, Some("mapping.json"), json!({"topicArn": "arn:aws:sns:r:1:projectA-sns-topic"})).await;
+    assert_eq!(state.roster, None);
+    assert_eq!(attempts(&state), [[FALLBACK], [FALLBACK]]);
+    let found = problems(&state);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("error: s3://rosters/../projectA-phoneNumber.json: the file does not exist")),
+        "{found:?}"
+    );
+
+    // A GET of `a/../b.json` is not `b.json`, nor is `./b.json`, `a//b.json` or `/b.json`.
+    let store = S3Store::new(server.client(), BUCKET);
+    use domain::store::{ObjectStore, StoreError};
+    assert!(store.get("projectA-phoneNumber.json").await.is_ok());
+    for key in [
+        "team/../projectA-phoneNumber.json",
+        "../rosters/projectA-phoneNumber.json",
+        "./projectA-phoneNumber.json",
+        "/projectA-phoneNumber.json",
+    ] {
+        let err = store.get(key).await.unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{key}: {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_sns_envelope_without_topic_arn_speaks_its_message_not_the_envelope() {
+    let server = server(&[("phoneNumber.json", &sample("phoneNumber.json"))]).await;
+    let envelope = json!({
+        "Type": "Notification",
+        "MessageId": "7c1e4b1a-9d2f-4c3e-8a5b-2f6d9e0c1b23",
+        "Subject": "disk almost full",
+        "Message": "Disk usage on web-1 is 97%.",
+        "Timestamp": "2026-11-21T03:00:05.000Z",
+        "SignatureVersion": "1",
+        "Signature": "EXAMPLE"
+    });
+    let batch = json!([{"messageId": "sqs-1", "md5OfBody": "d41d8cd9", "body": envelope.to_string()}]);
+    for input in [json!({"input": batch, "executionName": "exec-bare"}), envelope.clone()] {
+        let state = run(&server, None, input.clone()).await;
+        assert_eq!(state.message, "Disk usage on web-1 is 97%.", "{input}");
+        assert_eq!(state.alert.subject.as_deref(), Some("disk almost full"));
+        assert!(state.attempts.iter().all(|a| a.group.is_some()), "the roster is still rung");
+        let found = problems(&state);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("warning: execution input: TopicArn: an SNS notification without TopicArn")),
+            "{found:?}"
+        );
+    }
+}
+
+/// Issue 12, points 2, 5 and 11 through the handler: a number Connect cannot dial, a
+/// repeated `phoneNumber` key and a group named after a number. Everyone listed who can be
+/// dialled is rung, the fallback with them; every problem names the file and the field, and
+/// neither a problem nor a group name shows a number in clear.
+#[tokio::test]
+async fn undiallable_numbers_and_repeated_keys_still_ring_everyone_and_show_no_number() {
+    let server = S3Server::start().await.unwrap();
+    server.create_bucket(BUCKET).await.unwrap();
+    let roster = r#"[{"name": "田中 09012345678", "startDay": 1, "endDay": 31,
+                      "phoneNumber": ["+819011110001", "+1234"], "phoneNumber": ["+819011110002"]}]"#;
+    server.put(BUCKET, "phoneNumber.json", roster).await.unwrap();
+    let state = run(&server, None, json!({})).await;
+    assert_eq!(attempts(&state)[0], ["+819011110001", "+819011110002", FALLBACK]);
+    assert!(state.attempts[0].includes_fallback);
+    assert_eq!(state.attempts[0].group.as_deref(), Some("田中 090****5678"));
+    let found = problems(&state);
+    let source = "error: s3://rosters/phoneNumber.json";
+    assert!(found.iter().any(|p| p.starts_with(&format!("{source}: [0].phoneNumber: the key is given 2 times"))));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with(&format!("{source}: [0].phoneNumber[1]: ")) && p.contains("country code +1")),
+        "{found:?}"
+    );
+    let shown = serde_json::to_string(&(&state.problems, &state.attempts[0].group)).unwrap();
+    assert!(!shown.contains("9012345678") && !shown.contains("1234\""), "{shown}");
+}
