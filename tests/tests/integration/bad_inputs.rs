@@ -71,7 +71,11 @@ fn rows() -> Vec<Row> {
             roster(json!([{"startDay": 819012345678_u64, "endDay": 31, "phoneNumber": [DUTY]}])),
             "startDay",
         ),
-        simple("no group for today", roster(json!([{"startDay": 1, "endDay": 2, "phoneNumber": [DUTY]}])), "covered by no group"),
+        simple(
+            "no group for today",
+            roster(json!([{"startDay": 1, "endDay": 2, "phoneNumber": [DUTY]}])),
+            "covered by no group",
+        ),
         simple(
             "a repeated key",
             r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819012340002"],"phoneNumber":["+819012340001"]}]"#.into(),
