@@ -150,10 +150,36 @@ fn assert_rings_and_names(story: &str, state: &EscalationState, named: &str) {
     assert_eq!(domain::phone::scrub_numbers(&written), written, "{story}: a number in clear in {written}");
 }
 
+/// Log lines written while it runs, as the Lambda runtime's JSON subscriber would write them.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
 #[tokio::test]
 async fn every_bad_input_still_rings_someone_and_names_the_problem() {
     let rows = rows();
     assert!(rows.len() >= 15);
+    // Every log line of every row, too, must show no number in clear.
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
     for row in rows {
         let server = S3Server::start().await.unwrap();
         server.create_bucket(BUCKET).await.unwrap();
@@ -170,6 +196,9 @@ async fn every_bad_input_still_rings_someone_and_names_the_problem() {
         let state = handle(&deps, row.input.clone()).await.unwrap_or_else(|err| panic!("{}: {err}", row.story));
         assert_rings_and_names(row.story, &state, row.named);
     }
+    let text = logs.text();
+    assert!(text.contains("problem found"), "the problems were logged: {text}");
+    assert_eq!(domain::phone::scrub_numbers(&text), text, "a number in clear in the logs");
 }
 
 #[test]
