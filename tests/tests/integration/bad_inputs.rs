@@ -7,18 +7,16 @@
 #![allow(clippy::unwrap_used)]
 
 use adapters::s3::S3Store;
-use chrono::{DateTime, TimeZone, Utc};
 use domain::clock::FixedClock;
-use domain::config::{ConfigError, RosterConfig, Timing};
-use domain::escalation::plan::RepeatSettings;
+use domain::config::{ConfigError, RosterConfig};
 use domain::payload::EscalationState;
 use domain::phone::PhoneNumber;
 use lambda_connect_tests::s3_server::S3Server;
+
+use crate::resolve_roster::{BUCKET, FALLBACK, config, now};
 use resolve_roster::{Deps, handle, handle_unconfigured};
 use serde_json::{Value, json};
 
-const BUCKET: &str = "rosters";
-const FALLBACK: &str = "+819099990000";
 const DUTY: &str = "+819012340001";
 
 /// One bad input: the files in the bucket, the mapping setting, the alert, and what the
@@ -115,24 +113,6 @@ fn rows() -> Vec<Row> {
             named: "TopicArn",
         },
     ]
-}
-
-fn config(mapping: Option<&str>) -> RosterConfig {
-    RosterConfig {
-        bucket: BUCKET.into(),
-        roster_key: "phoneNumber.json".into(),
-        mapping_key: mapping.map(str::to_owned),
-        time_zone: chrono_tz::Tz::Asia__Tokyo,
-        alarm_message: "障害が発生しました。".into(),
-        repeat: RepeatSettings { repeat_count: 1, repeat_group: false },
-        timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
-        fallback: PhoneNumber::parse(FALLBACK).unwrap(),
-    }
-}
-
-/// 2026-11-21 12:00 in Tokyo.
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
 }
 
 /// Someone is rung, the problem is named, and nothing shows a number in clear.

@@ -19,10 +19,11 @@ use lambda_connect_tests::{compat_dir, sample};
 use resolve_roster::{Deps, handle};
 use serde_json::{Value, json};
 
-const BUCKET: &str = "rosters";
-const FALLBACK: &str = "+819099990000";
+pub(crate) const BUCKET: &str = "rosters";
+pub(crate) const FALLBACK: &str = "+819099990000";
 
-fn config(mapping: Option<&str>) -> RosterConfig {
+/// resolve-roster's settings in these tests; `mapping` names the mapping file in mapping mode.
+pub(crate) fn config(mapping: Option<&str>) -> RosterConfig {
     RosterConfig {
         bucket: BUCKET.into(),
         roster_key: "phoneNumber.json".into(),
@@ -36,7 +37,7 @@ fn config(mapping: Option<&str>) -> RosterConfig {
 }
 
 /// 2026-11-21 12:00 in Tokyo.
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()
 }
 
