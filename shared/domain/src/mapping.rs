@@ -125,9 +125,10 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
     let dry_run = match fields.get(reader, DRY_RUN, "not a dry run: alerts ring as usual") {
         Lookup::Absent | Lookup::Conflict | Lookup::Found(Found { value: Value::Null, .. }) => false,
         Lookup::Found(Found { value: Value::Bool(flag), .. }) => *flag,
+        // A typo must not silence a project's real alerts for as long as the file stays so.
         Lookup::Found(_) => {
-            reader.error(&fields.path(DRY_RUN), "must be true or false; treated as true");
-            true
+            reader.error(&fields.path(DRY_RUN), "must be true or false; not a dry run: alerts ring as usual");
+            false
         }
     };
     Some(MappingEntry {
@@ -285,7 +286,7 @@ mod tests {
                  {"snsTopicName":"b","phoneNumberJsonFile":"b.json","message":"","time_zone":9,"dry_run":"yes"}]"#,
         );
         let b = report.mapping.as_ref().unwrap().lookup("b").unwrap().clone();
-        assert_eq!((b.message, b.time_zone, b.dry_run), (None, None, true));
+        assert_eq!((b.message, b.time_zone, b.dry_run), (None, None, false));
         assert_eq!(
             texts(&report),
             [
@@ -296,7 +297,7 @@ mod tests {
                  message is spoken",
                 "error: mapping.json: [2].time_zone: expected a non-empty string, found a number; ignored, the \
                  deployment's zone is used",
-                "error: mapping.json: [2].dry_run: must be true or false; treated as true",
+                "error: mapping.json: [2].dry_run: must be true or false; not a dry run: alerts ring as usual",
             ]
         );
     }

@@ -102,6 +102,11 @@ fn rows() -> Vec<Row> {
             json!([{"snsTopicName": "a-topic", "phoneNumberJsonFile": "a.json", "timezone": "UTC"}]).to_string(),
             "timezone",
         ),
+        mapped(
+            "a mapping dryRun that is not a boolean",
+            json!([{"snsTopicName": "a-topic", "phoneNumberJsonFile": "a.json", "dryRun": "yes"}]).to_string(),
+            "dryRun",
+        ),
         Row {
             story: "an alert without a topic in mapping mode",
             files: vec![(
