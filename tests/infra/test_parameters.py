@@ -20,6 +20,7 @@ from support import (
     load_template,
     parameter_values,
     resources,
+    rust_number_const,
 )
 
 TEMPLATE_DATA = load_template()
@@ -116,7 +117,8 @@ def test_the_guide_states_the_bounds_and_the_history_budget(readme):
         row = next((line for line in text.splitlines() if line.startswith(f"| `{name}`")), None)
         assert row, f"{readme}'s settings table has no row for {name}"
         assert re.search(rf"`{low}`\D+`{high}`", row), f"{readme} does not state {name}'s bounds {low}-{high}: {row}"
-    assert "25,000" in text and "14" in text, f"{readme} does not explain the execution history budget"
+    per_poll = rust_number_const("EVENTS_PER_POLL")
+    assert "25,000" in text and f" {per_poll} " in text, f"{readme} does not explain the execution history budget ({per_poll} events per poll)"
 
 
 # --- reserved concurrency ---------------------------------------------------------------

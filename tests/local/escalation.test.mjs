@@ -80,7 +80,7 @@ test('the duty group acknowledges on the first attempt, and the others\' calls a
   assert.equal(history.length, 1, story);
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
   assert.equal(dialled(contacts, G1[1])[0].stopped, true, `the still-ringing call is stopped\n${story}`);
-  assert.match(path(run), /ResolveRoster → CallDutyGroup → WaitForAnswer.*DecideNext → WhatNext → Acknowledged → PublishOutcome → Done/);
+  assert.match(path(run), /ResolveRoster → CallDutyGroup → WaitForAnswer.*CheckCalls → WhatNext → EndEscalation → WhatNext → Acknowledged → PublishOutcome → Done/);
   assert.equal(run.published.length, 1);
   const notification = JSON.parse(run.published[0].Message);
   assert.equal(notification.outcome.status, 'acknowledged');
@@ -96,6 +96,23 @@ test('nobody in the first group acknowledges, so the next group is rung and ackn
   assert.deepEqual(history.map((a) => a.group), ['group1', 'group2'], story);
   assert.match(history[0].endedBecause, new RegExp(`within ${INTERVAL_SECONDS} s`), story);
   assert.ok(history[0].calls.every((c) => c.status === 'stopped'), story);
+  // One task per poll decides; next-target only runs to hang up what the decision left ringing.
+  assert.match(path(run), /^IsPipeBatch → ReceiveAlert → ResolveRoster → CallDutyGroup → (WaitForAnswer → CheckCalls → WhatNext → )+EndAttempt → CallDutyGroup → (WaitForAnswer → CheckCalls → WhatNext → )+EndEscalation → WhatNext → Acknowledged/, story);
+});
+
+test('an execution the previous definition started finishes on the new functions (an upgrade during an alert)', async () => {
+  // Step Functions runs an execution on the definition it started with, while a deployment
+  // replaces the functions at once: the previous definition's CheckCalls sends only the calls,
+  // and its DecideNext expects next-target to decide.
+  const previous = 'tests/local/fixtures/escalation.before-one-step-poll.asl.json';
+  const { run, contacts, story } = await escalate({ [G1[0]]: never, [G1[1]]: never, [G2[1]]: ack(2) }, alert('duty-topic'), { definition: previous });
+  const { outcome, history } = run.output;
+  assert.equal(outcome.status, 'acknowledged', story);
+  assert.equal(outcome.acknowledgedBy, mask(G2[1]), story);
+  assert.deepEqual(history.map((a) => a.group), ['group1', 'group2'], story);
+  assert.ok(history[0].calls.every((c) => c.status === 'stopped'), story);
+  assert.equal(dialled(contacts, G2[0])[0].stopped, true, `the still-ringing call is stopped\n${story}`);
+  assert.match(path(run), /CheckCalls → DecideNext → WhatNext → Acknowledged → PublishOutcome → Done$/, story);
 });
 
 test('a voicemail answer (no key) does not end the escalation', async () => {
@@ -186,7 +203,7 @@ test('Connect places no call at all: the fallback is tried, the report says why,
   const everyone = Object.fromEntries([...G1, ...G2, ...G3, FALLBACK].map((number) => [number, refused]));
   const { run, contacts, story } = await escalate(everyone, alert('duty-topic'));
   assert.equal(run.error?.name, 'EscalationFailed', story);
-  assert.match(path(run), /DecideNext → WhatNext → NoCallPlaced → FailSafe → RingFallbackNumber → ReportFailure → EscalationFailed$/, story);
+  assert.match(path(run), /CheckCalls → WhatNext → NoCallPlaced → FailSafe → RingFallbackNumber → ReportFailure → EscalationFailed$/, story);
   assert.deepEqual(contacts, [], story);
   assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: escalation failed'], 'no "nobody acknowledged" outcome');
   const failSafe = run.events.find((e) => e.type === 'StateExited' && e.state.name === 'RingFallbackNumber');
@@ -354,7 +371,7 @@ test('a call that cannot be stopped after someone pressed 1 is reported, and the
 });
 
 test('the failure report published on the fail-safe path carries masked numbers only', async () => {
-  const { run, story } = await escalate({ [FALLBACK]: ack(1), [G1[0]]: never, [G1[1]]: never }, alert('duty-topic'), { failStates: { DecideNext: 'Lambda.Unknown' } });
+  const { run, story } = await escalate({ [FALLBACK]: ack(1), [G1[0]]: never, [G1[1]]: never }, alert('duty-topic'), { failStates: { EndAttempt: 'Lambda.Unknown' } });
   assert.equal(run.error?.name, 'EscalationFailed', story);
   const [report] = publishedAs(run, 'lambda-connect: escalation failed');
   assert.ok(report, story);

@@ -65,12 +65,17 @@ export const DEFAULT_ENV = {
   RUST_LOG: 'info',
 };
 
+/** The workflow definition SAM deploys. */
+export const DEFINITION = 'statemachine/escalation.asl.json';
+
 /**
  * The ASL with its ${...} placeholders filled as SAM would fill them, but with function names
  * instead of ARNs (hence checkArn off); the local Lambda serves functions by binary name.
+ * `file` (relative to the repository) is another definition, e.g. an earlier one whose
+ * executions are still running when a deployment updates the functions.
  */
-export function loadDefinition() {
-  const text = readFileSync(join(ROOT, 'statemachine/escalation.asl.json'), 'utf8');
+export function loadDefinition(file = DEFINITION) {
+  const text = readFileSync(join(ROOT, file), 'utf8');
   const values = { ...FUNCTIONS, OutcomeTopicArn: OUTCOME_TOPIC_ARN };
   const filled = text.replace(/\$\{(\w+)\}/g, (whole, name) => {
     if (!(name in values)) throw new Error(`escalation.asl.json: no local value for placeholder ${whole}`);
@@ -339,9 +344,10 @@ export class LocalEscalation {
    * Runs one execution to its end. `failStates` makes the named task states fail for good
    * (e.g. `{ CheckCalls: 'Lambda.Unknown' }`) to exercise the fail-safe path. `registry`
    * (name → execution) holds the executions started so far, for StartExecution's name rules;
-   * each run starts with an empty one unless given one.
+   * each run starts with an empty one unless given one. `definition` runs another workflow
+   * definition than the deployed one (see loadDefinition).
    */
-  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map() } = {}) {
+  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map(), definition = DEFINITION } = {}) {
     process.env.AWS_ENDPOINT_URL_LAMBDA = this.lambdaUrl;
     process.env.AWS_REGION = REGION;
     Object.assign(process.env, CREDENTIALS);
@@ -379,7 +385,7 @@ export class LocalEscalation {
         arn: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date().toISOString(),
       };
       registry.set(name, execution);
-      children.push(this.run(childInput, { executionName: name, failStates, registry }).then((run) => {
+      children.push(this.run(childInput, { executionName: name, failStates, registry, definition }).then((run) => {
         execution.status = run.error ? 'FAILED' : 'SUCCEEDED';
         return { name, ...run };
       }));
@@ -390,7 +396,7 @@ export class LocalEscalation {
       error.name = errorName;
       throw error;
     }]));
-    const machine = new StateMachine(loadDefinition(), { validationOptions: { checkPaths: true, checkArn: false } });
+    const machine = new StateMachine(loadDefinition(definition), { validationOptions: { checkPaths: true, checkArn: false } });
     const startTime = new Date().toISOString();
     const execution = machine.run(input, {
       stateDataLimit: true,
@@ -404,7 +410,7 @@ export class LocalEscalation {
         },
         // Retries wait a few milliseconds instead of seconds; their count and order are unchanged.
         retryIntervalOverrides: Object.fromEntries(
-          ['ResolveRoster', 'PlaceCall', 'CheckCalls', 'DecideNext', 'RingFallbackNumber', 'StartEscalation'].map((s) => [s, 10])),
+          ['ResolveRoster', 'PlaceCall', 'CheckCalls', 'DecideNext', 'EndAttempt', 'EndEscalation', 'RingFallbackNumber', 'StartEscalation'].map((s) => [s, 10])),
       },
       context: {
         Execution: { Id: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${executionName}`, Name: executionName, Input: input, StartTime: startTime },

@@ -1,4 +1,4 @@
-//! check-contact: reads what became of each call of the current attempt.
+//! check-contact: reads what became of each call of the current attempt, and decides.
 //!
 //! For every call still live it asks Connect for the contact (DescribeContact) and its
 //! attributes (GetContactAttributes) and turns them into one status: acknowledged (the key
@@ -6,6 +6,13 @@
 //! or in progress, no answer, busy, or failed with Connect's reason. Calls already final, or
 //! never placed, are returned unchanged. What a contact means is the escalation engine's
 //! ([`domain::escalation::call_state`]); this handler only looks the contacts up.
+//!
+//! The workflow's CheckCalls state hands it the whole escalation state ([`poll`]): with the
+//! calls up to date it takes the engine's decision ([`decide`]) in the same step, so a poll
+//! costs one task, and the calls the decision leaves ringing go in `hangUp` for next-target.
+//! A request with the calls only ([`handle`], the shape of a workflow definition from before
+//! the poll decided in one step) still gets the calls back, so an execution that started
+//! before an upgrade finishes on the new code.
 //!
 //! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
 //! handler once per instance; the handler depends on the domain's ports and rules
@@ -17,8 +24,11 @@ use domain::clock::Clock;
 use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
 use domain::escalation::ack::AckRule;
 use domain::escalation::call_state::{call_state, unknown_contact, update};
-use domain::payload::{CallRecord, CallStatus, CheckCallsRequest};
+use domain::escalation::decision::decide;
+use domain::payload::{CallRecord, CallStatus, CheckCallsRequest, EscalationState};
 use lambda_runtime::Diagnostic;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 use tracing::{info, warn};
 
 /// What the handler needs, built once at init.
@@ -65,6 +75,65 @@ impl From<CheckContactError> for Diagnostic {
     }
 }
 
+/// What the CheckCalls state sends: the escalation state, or (a definition from before the
+/// poll decided in one step) the calls only. A state is told apart by its `current` attempt,
+/// so a bad field gets serde's own error naming it, where an untagged enum would only say
+/// that no shape matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    State(Box<EscalationState>),
+    Calls(CheckCallsRequest),
+}
+
+impl<'de> Deserialize<'de> for Request {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let request = if value.get("current").is_some() {
+            serde_json::from_value(value).map(Self::State)
+        } else {
+            serde_json::from_value(value).map(Self::Calls)
+        };
+        request.map_err(D::Error::custom)
+    }
+}
+
+/// The answer in the request's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    State(Box<EscalationState>),
+    Calls(Vec<CallRecord>),
+}
+
+/// Answers either shape of request; see [`poll`] and [`handle`].
+pub async fn respond<C: ContactReader, K: Clock>(
+    deps: &Deps<C, K>,
+    request: Request,
+) -> Result<Response, CheckContactError> {
+    // Boxed: the two futures side by side nest the SDK's deeply enough to pass the compiler's
+    // layout query limit; one allocation per invocation is nothing next to a Connect request.
+    match request {
+        Request::State(state) => Box::pin(poll(deps, *state)).await.map(|state| Response::State(Box::new(state))),
+        Request::Calls(request) => Box::pin(handle(deps, request)).await.map(Response::Calls),
+    }
+}
+
+/// One poll: the calls of the current attempt brought up to date, then the escalation
+/// engine's decision on them. The returned state has `decision` set, and `hangUp` lists the
+/// calls the decision ended while they were still live (next-target hangs them up).
+#[tracing::instrument(skip_all, fields(escalation_id = %state.escalation_id, attempt = state.current.index))]
+pub async fn poll<C: ContactReader, K: Clock>(
+    deps: &Deps<C, K>,
+    mut state: EscalationState,
+) -> Result<EscalationState, CheckContactError> {
+    check_all(deps, &mut state.calls).await?;
+    let step = decide(&state, deps.clock.now());
+    if let Some(decision) = &step.state.decision {
+        info!(action = ?decision.action, reason = %decision.reason, hang_up = step.stop.len(), "decided");
+    }
+    Ok(step.handed_on())
+}
+
 /// Returns the calls with their statuses brought up to date, in the same order.
 #[tracing::instrument(skip_all, fields(escalation_id = request.escalation_id.as_deref().unwrap_or("-"), calls = request.calls.len()))]
 pub async fn handle<C: ContactReader, K: Clock>(
@@ -72,13 +141,21 @@ pub async fn handle<C: ContactReader, K: Clock>(
     request: CheckCallsRequest,
 ) -> Result<Vec<CallRecord>, CheckContactError> {
     let mut calls = request.calls;
-    for call in &mut calls {
+    check_all(deps, &mut calls).await?;
+    Ok(calls)
+}
+
+async fn check_all<C: ContactReader, K: Clock>(
+    deps: &Deps<C, K>,
+    calls: &mut [CallRecord],
+) -> Result<(), CheckContactError> {
+    for call in calls {
         let Some(contact_id) = call.contact_id.clone().filter(|_| !call.status.is_final()) else {
             continue;
         };
         check(deps, &contact_id, call).await?;
     }
-    Ok(calls)
+    Ok(())
 }
 
 async fn check<C: ContactReader, K: Clock>(
@@ -112,4 +189,24 @@ async fn check<C: ContactReader, K: Clock>(
     info!(number = %call.phone_number, contact_id, status = ?state.status, detail = ?state.detail, "call checked");
     update(call, state, contact.connected_at, now);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_and_a_calls_request_are_told_apart_and_a_bad_field_is_named() {
+        let state = include_str!("../../../samplejson/check-contact.json");
+        assert!(matches!(serde_json::from_str::<Request>(state).unwrap(), Request::State(_)));
+        // What the previous definition's CheckCalls sent: `escalationId` and the state's calls.
+        let mut calls: serde_json::Value = serde_json::from_str(state).unwrap();
+        let calls = serde_json::json!({"escalationId": calls["escalationId"].take(), "calls": calls["calls"].take()});
+        let Request::Calls(calls) = serde_json::from_value(calls).unwrap() else { panic!("read as a state") };
+        assert_eq!(calls.calls.len(), 2);
+        let mut bad: serde_json::Value = serde_json::from_str(state).unwrap();
+        bad["current"]["waitSeconds"] = serde_json::json!("soon");
+        let err = serde_json::from_value::<Request>(bad).unwrap_err().to_string();
+        assert!(err.contains("invalid type: string \"soon\""), "{err}");
+    }
 }

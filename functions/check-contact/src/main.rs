@@ -1,5 +1,5 @@
 use adapters::connect::{AwsConnect, connect_client};
-use check_contact::{Deps, handle};
+use check_contact::{Deps, Request, respond};
 use domain::clock::SystemClock;
 use domain::config::{ProcessEnv, instance_id};
 use domain::escalation::ack::AckRule;
@@ -15,5 +15,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     }
     let client = connect_client(&adapters::sdk_config().await);
     let deps = Deps { connect: AwsConnect::new(client, instance), ack, clock: SystemClock };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| handle(&deps, event.payload))).await
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Request>| respond(&deps, event.payload))).await
 }

@@ -1,10 +1,15 @@
-//! next-target: decides what the escalation does next, and hangs up what is no longer needed.
+//! next-target: ends an attempt by hanging up what the decision left ringing.
 //!
-//! The decision is the escalation engine's [`decide`], a pure function of the state and the
-//! time: wait, ring the next attempt, or end, and which calls of the attempt that just ended
-//! are still live. This handler stops those (StopContact), so nobody answers a call that no
-//! longer means anything, and hands the engine what became of each. A contact that has
-//! already ended (410 ContactNotFoundException) is fine.
+//! check-contact takes the escalation engine's decision on every poll; when that decision
+//! ends an attempt (someone pressed the key, the interval passed, the escalation is over)
+//! while some of its calls are still live, it lists them in the state's `hangUp`, and the
+//! workflow comes here. This handler stops each (StopContact), so nobody answers a call that
+//! no longer means anything, and records what became of it. A contact that has already ended
+//! (410 ContactNotFoundException) is fine.
+//!
+//! A state with nothing in `hangUp` is one from a workflow definition from before the poll
+//! decided in one step (its DecideNext state, during an upgrade): it gets that definition's
+//! answer, the decision ([`decide`]) and the hang-ups in one go.
 //!
 //! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
 //! handler once per instance; the handler depends on the domain's ports and rules
@@ -15,7 +20,7 @@ use std::convert::Infallible;
 
 use domain::calls::{ConnectError, ContactStopper};
 use domain::clock::Clock;
-use domain::escalation::decision::{StopResult, decide};
+use domain::escalation::decision::{Step, StopResult, decide};
 use domain::payload::EscalationState;
 use tracing::{info, warn};
 
@@ -26,7 +31,8 @@ pub struct Deps<C, K> {
     pub clock: K,
 }
 
-/// Returns the state with `decision` set; see [`decide`]. It cannot fail: an acknowledgement
+/// Returns the state with the calls of `hangUp` stopped and recorded, `hangUp` empty; a state
+/// without any gets the decision first (see the module). It cannot fail: an acknowledgement
 /// must never turn into a failure (and a failure path that rings the fallback number), so a
 /// call that cannot be stopped, even after the SDK's retries, is reported on the call and in
 /// the problems instead.
@@ -35,11 +41,15 @@ pub async fn handle<C: ContactStopper, K: Clock>(
     deps: &Deps<C, K>,
     state: EscalationState,
 ) -> Result<EscalationState, Infallible> {
-    let now = deps.clock.now();
-    let step = decide(&state, now);
-    if let Some(decision) = &step.state.decision {
-        info!(action = ?decision.action, reason = %decision.reason, "decided");
-    }
+    let step = if state.hang_up.is_empty() {
+        let step = decide(&state, deps.clock.now());
+        if let Some(decision) = &step.state.decision {
+            info!(action = ?decision.action, reason = %decision.reason, "decided");
+        }
+        step
+    } else {
+        Step::to_hang_up(state)
+    };
     let mut results = Vec::with_capacity(step.stop.len());
     for contact_id in &step.stop {
         let number = step.number(contact_id).map(ToString::to_string).unwrap_or_default();
@@ -59,5 +69,5 @@ pub async fn handle<C: ContactStopper, K: Clock>(
         };
         results.push((contact_id.clone(), result));
     }
-    Ok(step.stopped(&results, now))
+    Ok(step.stopped(&results, deps.clock.now()))
 }

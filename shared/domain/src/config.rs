@@ -15,7 +15,10 @@ pub const DEFAULT_ALARM_MESSAGE: &str = "障害が発生しました。";
 pub const DEFAULT_ROSTER_KEY: &str = "phoneNumber.json";
 pub const DEFAULT_TIME_ZONE: Tz = Tz::Asia__Tokyo;
 pub const DEFAULT_CHECK_INTERVAL_SECONDS: u32 = 60;
-pub const DEFAULT_POLL_INTERVAL_SECONDS: u32 = 10;
+/// `CALL_POLL_INTERVAL_SECONDS` when unset. A busy, declined or unanswered line moves the
+/// escalation on at most this long after its last call ended; a 60 s attempt is four polls of
+/// three state transitions each (README, performance: what an escalation costs).
+pub const DEFAULT_POLL_INTERVAL_SECONDS: u32 = 15;
 /// `CALL_REPEAT_COUNT` when unset, as in the original.
 pub const DEFAULT_REPEAT_COUNT: u32 = 3;
 
@@ -289,7 +292,8 @@ mod tests {
         assert_eq!(config.time_zone, Tz::Asia__Tokyo);
         assert_eq!(config.alarm_message, "障害が発生しました。");
         assert_eq!(config.repeat, RepeatSettings { repeat_count: 3, repeat_group: false });
-        assert_eq!(config.timing, Timing { check_interval_seconds: 60, poll_interval_seconds: 10 });
+        let poll_interval_seconds = DEFAULT_POLL_INTERVAL_SECONDS;
+        assert_eq!(config.timing, Timing { check_interval_seconds: 60, poll_interval_seconds });
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! functions. Field names are camelCase so the ASL's JSONPaths read like the Rust names.
 //!
 //! The workflow's state (`$`) is an [`EscalationState`]: resolve-roster creates it,
-//! place-call and check-contact fill `calls`, and next-target folds the calls into `history`
-//! and sets `decision`, the next `current` attempt or the final `outcome`.
+//! place-call fills `calls`; check-contact brings them up to date on every poll and decides
+//! (folding a finished attempt's calls into `history`, setting `decision`, the next `current`
+//! attempt or the final `outcome`); next-target hangs up what the decision left ringing.
 
 use std::fmt;
 
@@ -56,6 +57,11 @@ pub struct EscalationState {
     pub history: Vec<AttemptRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// The calls of the attempt that just ended that were still live when check-contact
+    /// decided: next-target hangs them up (the workflow routes there while this is not empty)
+    /// and clears it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hang_up: Vec<ContactId>,
     /// Set with the last decision; `null` until then (the ending states read it).
     #[serde(default)]
     pub outcome: Option<Outcome>,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::script::{Behaviour, Flow};
+use super::script::{Behaviour, DIALING_TIMEOUT_SECONDS, Flow};
 
 /// A call's life relative to its start, from the callee's behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,8 @@ impl Timeline {
                 Self { answered: None, key: None, ended: Some((*after_seconds, "TELECOM_BUSY".to_owned())) }
             }
             Behaviour::NeverAnswers { ring_seconds } => {
-                Self { answered: None, key: None, ended: ring_seconds.map(|s| (s, "TELECOM_UNANSWERED".to_owned())) }
+                let rings = ring_seconds.unwrap_or(DIALING_TIMEOUT_SECONDS);
+                Self { answered: None, key: None, ended: Some((rings, "TELECOM_UNANSWERED".to_owned())) }
             }
             Behaviour::Fails { after_seconds, reason } => {
                 Self { answered: None, key: None, ended: Some((*after_seconds, reason.clone())) }

@@ -28,5 +28,5 @@ pub use client::sdk_client;
 pub use clock::SimClock;
 pub use contact::ContactView;
 pub use request::{Fault, Operation, RecordedRequest, SimResponse};
-pub use script::{Behaviour, Callee, Flow, Script};
+pub use script::{Behaviour, Callee, DIALING_TIMEOUT_SECONDS, Flow, Script};
 pub use sim::{ConnectSim, RunningSim};

@@ -32,8 +32,9 @@ pub enum Behaviour {
         #[serde(default = "one")]
         after_seconds: u64,
     },
-    /// Rings. With `ringSeconds` it rings out then (`TELECOM_UNANSWERED`); without, it rings
-    /// until it is stopped.
+    /// Rings until it rings out after `ringSeconds` (`TELECOM_UNANSWERED`), or until it is
+    /// stopped. Without `ringSeconds`, Connect's own dialing timeout: StartOutboundVoiceContact
+    /// fails a call that is not connected after [`DIALING_TIMEOUT_SECONDS`].
     NeverAnswers {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ring_seconds: Option<u64>,
@@ -51,6 +52,11 @@ pub enum Behaviour {
     /// Connect rejects the number: 400 `InvalidParameterException`.
     InvalidNumber,
 }
+
+/// StartOutboundVoiceContact: "There is a 60-second dialing timeout for this operation. If the
+/// call is not connected after 60 seconds, it fails." (Amazon Connect API reference; a call
+/// made with `RingTimeoutInSeconds`, campaign traffic only, may ring 15 to 60 s.)
+pub const DIALING_TIMEOUT_SECONDS: u64 = 60;
 
 pub(super) fn one() -> u64 {
     1
@@ -118,7 +124,7 @@ impl Callee {
         Self::new(Behaviour::Busy { after_seconds: 1 })
     }
 
-    /// Rings until stopped.
+    /// Rings until stopped, or until Connect's dialing timeout.
     pub fn never_answers() -> Self {
         Self::new(Behaviour::NeverAnswers { ring_seconds: None })
     }

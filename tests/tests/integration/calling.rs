@@ -189,6 +189,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         calls: Vec::new(),
         history: Vec::new(),
         decision: None,
+        hang_up: Vec::new(),
         outcome: None,
         history_events: 0,
     }
@@ -526,7 +527,9 @@ async fn moving_to_the_next_attempt_stops_the_calls_still_ringing() {
         escalation(world.sim().now(), vec![planned(0, "group1", &[BUSY, SILENT]), planned(1, "group2", &[ACKS])]);
     state.calls = vec![world.place(BUSY, 0).await, world.place(SILENT, 0).await];
     let silent_id = state.calls[1].contact_id.clone().unwrap();
-    world.sim().advance(61);
+    // An interval shorter than Connect's 60 s dialing timeout, which would end the call itself.
+    state.timing.check_interval_seconds = 30;
+    world.sim().advance(31);
     state.calls = world.check(state.calls).await;
 
     let next = next_target::handle(&world.next_deps(), state).await.unwrap();
@@ -539,6 +542,40 @@ async fn moving_to_the_next_attempt_stops_the_calls_still_ringing() {
     let finished = &next.history[0];
     assert_eq!(world.status_of(&finished.calls, SILENT), CallStatus::Stopped);
     assert_eq!(world.status_of(&finished.calls, BUSY), CallStatus::Busy);
+}
+
+#[tokio::test]
+async fn one_poll_reads_the_calls_and_decides_and_next_target_hangs_up_what_it_left_ringing() {
+    let world = World::start(script()).await;
+    let mut state =
+        escalation(world.sim().now(), vec![planned(0, "group1", &[BUSY, SILENT]), planned(1, "group2", &[ACKS])]);
+    state.timing.check_interval_seconds = 30;
+    state.calls = vec![world.place(BUSY, 0).await, world.place(SILENT, 0).await];
+    let silent_id = state.calls[1].contact_id.clone().unwrap();
+
+    // Inside the interval the poll waits, and hangs up nothing.
+    world.sim().advance(15);
+    let waiting = check_contact::poll(&world.check_deps("acknowledged"), state).await.unwrap();
+    assert_eq!(action(&waiting), Action::Wait);
+    assert_eq!(world.status_of(&waiting.calls, BUSY), CallStatus::Busy, "the calls are read in the same step");
+    assert!(waiting.hang_up.is_empty());
+
+    // Past it the same step moves on and lists the call still ringing, without stopping it ...
+    world.sim().advance(16);
+    let over = check_contact::poll(&world.check_deps("acknowledged"), waiting).await.unwrap();
+    assert_eq!(action(&over), Action::NextAttempt);
+    assert_eq!(over.current.phone_numbers, vec![number(ACKS)]);
+    assert_eq!(over.hang_up, vec![silent_id.clone()]);
+    assert!(world.sim().requests_for(Operation::StopContact).is_empty(), "check-contact never stops a call");
+
+    // ... which next-target hangs up, keeping the decision and recording what became of it.
+    let next = next_target::handle(&world.next_deps(), over).await.unwrap();
+    assert_eq!(action(&next), Action::NextAttempt);
+    assert!(next.hang_up.is_empty());
+    let stops = world.sim().requests_for(Operation::StopContact);
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0].body["ContactId"], silent_id.as_str());
+    assert_eq!(world.status_of(&next.history[0].calls, SILENT), CallStatus::Stopped);
 }
 
 #[tokio::test]

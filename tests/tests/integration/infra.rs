@@ -4,9 +4,8 @@
 //! deserialisation. Each reads as the step's payload type and writes back unchanged, which
 //! also catches a misspelt optional field that serde would otherwise skip silently.
 
-use chrono::Duration;
 use domain::escalation::decision::decide;
-use domain::payload::{Action, CallStatus, CheckCallsRequest, EscalationState, PlaceCallRequest};
+use domain::payload::{Action, CallStatus, EscalationState, PlaceCallRequest};
 use lambda_connect_tests::sample;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -31,7 +30,8 @@ fn place_call_sample_is_a_dry_run_so_trying_it_rings_nobody() {
 
 #[test]
 fn check_contact_sample_holds_live_calls_to_look_up() {
-    let request: CheckCallsRequest = read_exact("check-contact.json");
+    let request: EscalationState = read_exact("check-contact.json");
+    assert!(request.decision.is_none() && request.hang_up.is_empty(), "a state in the middle of an attempt");
     assert!(!request.calls.is_empty());
     for call in &request.calls {
         assert!(call.contact_id.is_some(), "a call without a ContactId is never looked up");
@@ -42,11 +42,15 @@ fn check_contact_sample_holds_live_calls_to_look_up() {
 #[test]
 fn next_target_sample_ends_the_escalation_and_stops_the_other_call() {
     let state: EscalationState = read_exact("next-target.json");
-    let statuses: Vec<CallStatus> = state.calls.iter().map(|call| call.status).collect();
+    let ended = &state.history[0].calls;
+    let statuses: Vec<CallStatus> = ended.iter().map(|call| call.status).collect();
     assert_eq!(statuses, vec![CallStatus::Acknowledged, CallStatus::Ringing]);
-    assert_eq!(state.current.phone_numbers, state.attempts[0].phone_numbers);
+    assert_eq!(state.decision.as_ref().map(|decision| decision.action), Some(Action::Acknowledged));
+    assert_eq!(state.hang_up, [ended[1].contact_id.clone().unwrap()], "the call still ringing is stopped");
 
-    let step = decide(&state, state.started_at + Duration::seconds(30));
-    assert_eq!(step.state.decision.map(|decision| decision.action), Some(Action::Acknowledged));
-    assert_eq!(step.stop, [state.calls[1].contact_id.clone().unwrap()], "the call still ringing is stopped");
+    // It is what check-contact decides on the calls of the check-contact sample once one of
+    // them has pressed the key.
+    let mut before: EscalationState = read_exact("check-contact.json");
+    before.calls = ended.clone();
+    assert_eq!(decide(&before, ended[0].checked_at.unwrap()).handed_on(), state);
 }

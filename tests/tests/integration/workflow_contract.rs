@@ -137,7 +137,12 @@ fn paths_read(state: &Value) -> Vec<String> {
     while let Some(value) = pending.pop() {
         match value {
             Value::Object(fields) => {
+                // A rule that asks whether a path is present reads nothing that must be there.
+                let presence_test = fields.contains_key("IsPresent");
                 for (key, value) in fields {
+                    if presence_test && key == "Variable" {
+                        continue;
+                    }
                     if matches!(key.as_str(), "ItemProcessor" | "Retry" | "Catch" | "ResultPath" | "ResultSelector") {
                         continue;
                     }
@@ -336,7 +341,7 @@ fn every_decision_has_its_branch_and_no_call_placed_reports_why_on_the_fail_safe
     use domain::errors::NO_CALL_PLACED;
     use domain::payload::Action;
 
-    // Every action next-target can decide (the match fails to compile when one is added).
+    // Every action check-contact can decide (the match fails to compile when one is added).
     let actions = [Action::Wait, Action::NextAttempt, Action::Acknowledged, Action::Exhausted, Action::NoCallPlaced];
     for action in actions {
         match action {
@@ -357,6 +362,24 @@ fn every_decision_has_its_branch_and_no_call_placed_reports_why_on_the_fail_safe
     };
     for action in actions {
         assert!(branch(action).is_some(), "WhatNext has no branch for {action:?}; it would take the Default");
+    }
+    // Calls a decision leaves ringing are hung up by next-target before anything else: on the
+    // way to the next attempt, or back here on the way to an ending.
+    let hang_up: Vec<&Value> =
+        choices.iter().take_while(|c| c["Variable"] != "$.decision.action" || c["StringEquals"] == "wait").collect();
+    let to_hang_up = |next: &str| {
+        hang_up.iter().any(|c| {
+            c["Next"] == next
+                && (c["Variable"] == "$.hangUp[0]"
+                    || c["And"].as_array().is_some_and(|all| all.iter().any(|r| r["Variable"] == "$.hangUp[0]")))
+        })
+    };
+    assert!(to_hang_up("EndAttempt") && to_hang_up("EndEscalation"), "WhatNext checks $.hangUp before routing");
+    assert_eq!(states["EndAttempt"]["Next"], "CallDutyGroup");
+    assert_eq!(states["EndEscalation"]["Next"], "WhatNext");
+    for name in ["EndAttempt", "EndEscalation"] {
+        assert_eq!(function_of(states[name]["Resource"].as_str().unwrap()), Some("next-target"), "{name}");
+        assert!(states[name].get("ResultPath").is_none(), "{name} hands on the whole state");
     }
     let no_call = &states[&branch(Action::NoCallPlaced).unwrap()];
     assert_eq!(no_call["Parameters"]["Error"], NO_CALL_PLACED);

@@ -1,6 +1,9 @@
 //! The escalation decision: given the state and the calls of the current attempt as
-//! check-contact left them, what happens next. A pure function of the state and "now", so
-//! every branch is tested here without a phone or a clock.
+//! check-contact has just read them, what happens next. A pure function of the state and
+//! "now", so every branch is tested here without a phone or a clock. check-contact takes it on
+//! every poll, in the same step that reads the calls; the calls a decision leaves ringing go
+//! in the state's `hangUp`, and next-target hangs them up ([`Step::handed_on`],
+//! [`Step::to_hang_up`]).
 //!
 //! The rules (the original tool's, see the README): one acknowledgement ends the escalation;
 //! an attempt is over when every call has ended without one, or when
@@ -32,16 +35,21 @@ use crate::problem::Problem;
 /// budget; the rest is margin for retries (about 3 events each) and the ending states.
 pub const HISTORY_EVENT_BUDGET: u32 = 20_000;
 
-/// Events of one poll: Wait (2), CheckCalls (5), DecideNext (5), WhatNext (2).
-pub const EVENTS_PER_POLL: u32 = 14;
+/// Events of one poll: Wait (2), CheckCalls (5), WhatNext (2).
+pub const EVENTS_PER_POLL: u32 = 9;
+
+/// Events of hanging up an attempt's live calls when it ends: next-target's task (5) and, on
+/// the way to an ending state, WhatNext once more (2).
+pub const EVENTS_TO_HANG_UP: u32 = 7;
 
 /// Events before the first poll: the execution's start (2), ReceiveAlert (2), ResolveRoster (5).
 pub const EVENTS_BEFORE_FIRST_ATTEMPT: u32 = 9;
 
-/// Events of ringing one attempt: the Map state (4) and per number an iteration with its
-/// PlaceCall task (7).
+/// Events of ringing one attempt: the Map state (4), per number an iteration with its
+/// PlaceCall task (7), and hanging up what is still ringing when it ends.
 pub fn events_per_attempt(numbers: usize) -> u32 {
-    4u32.saturating_add(u32::try_from(numbers).unwrap_or(u32::MAX).saturating_mul(7))
+    let calls = u32::try_from(numbers).unwrap_or(u32::MAX).saturating_mul(7);
+    4u32.saturating_add(calls).saturating_add(EVENTS_TO_HANG_UP)
 }
 
 /// An answered call still open after this long without the key is given up on and stopped.
@@ -88,6 +96,21 @@ pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> Step {
 }
 
 impl Step {
+    /// The state as check-contact hands it on: [`Step::stop`] goes in `hangUp`, where the
+    /// workflow sees that next-target has calls to hang up.
+    pub fn handed_on(self) -> EscalationState {
+        let mut state = self.state;
+        state.hang_up = self.stop;
+        state
+    }
+
+    /// The step a state handed on by [`Step::handed_on`] stands for: what next-target is to
+    /// hang up, taken out of the state.
+    pub fn to_hang_up(mut state: EscalationState) -> Self {
+        let stop = std::mem::take(&mut state.hang_up);
+        Self { state, stop }
+    }
+
     /// The number of a call in [`Step::stop`], for the logs.
     pub fn number(&self, contact_id: &ContactId) -> Option<&PhoneNumber> {
         let finished = self.state.history.last()?;
@@ -424,6 +447,7 @@ mod tests {
             calls,
             history: Vec::new(),
             decision: None,
+            hang_up: Vec::new(),
             outcome: None,
             history_events: 0,
         }
@@ -686,6 +710,24 @@ mod tests {
         assert!(decide(&state(vec![call("+819011110001", CallStatus::Ringing)]), t(30)).stop.is_empty());
         let not_placed = CallRecord { contact_id: None, ..call("+819011110001", CallStatus::Ringing) };
         assert!(decide(&state(vec![not_placed]), t(75)).stop.is_empty());
+    }
+
+    #[test]
+    fn the_calls_to_stop_travel_in_the_state_from_check_contact_to_next_target() {
+        let given =
+            state(vec![call("+819011110001", CallStatus::Ringing), call("+819011110002", CallStatus::Acknowledged)]);
+        let step = decide(&given, t(30));
+        let handed_on = step.clone().handed_on();
+        assert_eq!(handed_on.hang_up, step.stop);
+        let wire = serde_json::to_value(&handed_on).unwrap();
+        assert_eq!(wire["hangUp"], serde_json::json!(["contact-+819011110001"]));
+        // next-target takes them out of the state: what it hands on has nothing left to hang up.
+        let back = Step::to_hang_up(serde_json::from_value(wire).unwrap());
+        assert_eq!(back, step);
+        assert!(back.stopped(&[], t(31)).hang_up.is_empty());
+        // A poll that goes on leaves no `hangUp` key for the workflow's Choice to find.
+        let waiting = decide(&state(vec![call("+819011110001", CallStatus::Ringing)]), t(30)).handed_on();
+        assert!(serde_json::to_value(&waiting).unwrap().get("hangUp").is_none());
     }
 
     #[test]

@@ -124,6 +124,7 @@ pub fn start(
         calls: Vec::new(),
         history: Vec::new(),
         decision: None,
+        hang_up: Vec::new(),
         outcome: None,
         history_events,
     })
