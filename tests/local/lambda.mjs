@@ -221,6 +221,7 @@ class Instance {
     clearTimeout(this.timer);
     this.current = null;
     const duration = Date.now() - invocation.startedAt;
+    this.fn.usage.push({ durationMs: duration, memoryMB: this.fn.memoryMB });
     this.fn.log_(`END RequestId: ${invocation.requestId}`);
     this.fn.log_(`REPORT RequestId: ${invocation.requestId}\tDuration: ${duration} ms\tMemory Size: ${this.fn.memoryMB} MB${result.error ? `\tStatus: error\tError Type: ${result.error.errorType}` : ''}`);
     invocation.resolve(result);
@@ -286,6 +287,8 @@ class LambdaFunction {
     this.arn = `arn:aws:lambda:${emulator.region}:${emulator.account}:function:${name}`;
     this.instances = new Set();
     this.waiting = [];
+    /** Every finished invocation's duration and memory size, as Lambda bills them. */
+    this.usage = [];
     this.nextId = 1;
     this.logFile = join(emulator.logDir, `${name}.log`);
     this.log = openSync(this.logFile, 'a');
@@ -387,6 +390,11 @@ export class LambdaEmulator {
   async configure(env) {
     for (const fn of this.functions.values()) fn.env = env;
     await Promise.all([...this.functions.values()].map((fn) => fn.stop()));
+  }
+
+  /** Each function's finished invocations since the last call (see LambdaFunction#usage). */
+  takeUsage() {
+    return Object.fromEntries([...this.functions.values()].map((fn) => [fn.name, fn.usage.splice(0)]));
   }
 
   /** One warm instance of each function, so that no invocation pays for a start. */
