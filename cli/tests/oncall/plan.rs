@@ -46,7 +46,7 @@ fn text_output_lists_the_attempts_in_order_with_masked_numbers() {
         "Escalation for an alert at 2026-11-21 12:00:00 +09:00: today is 2026-11-21 in Asia/Tokyo\n\
          roster:   {}\n\
          message:  障害が発生しました。\n\
-         timing:   an attempt lasts up to 60 s; its calls are checked every 10 s\n\
+         timing:   an attempt lasts up to 60 s; its calls are checked every 15 s\n\
          \n\
          3 attempts in order (everyone in an attempt is rung at once; the first to press 1 ends the escalation):\n\
          \x20  1. group3  +8190****3001\n\
