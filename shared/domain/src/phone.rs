@@ -15,9 +15,19 @@ use serde::{Deserialize, Serialize};
 /// (7 for the few countries with 4-digit numbers); exactly 10 after `+1` (North America) and
 /// `+7`, 9 or 10 after `+81` (Japan). Anything shorter or with an unassigned code is not a
 /// number Amazon Connect can dial (`+12`, `+1234`).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct PhoneNumber(String);
+///
+/// The characters are kept inline (`+` and at most 15 digits): a number is copied into every
+/// attempt of a plan and every call record, and a copy costs no allocation. Equality, order
+/// and hashing are the string's.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PhoneNumber {
+    bytes: [u8; MAX_NUMBER_LEN],
+    len: u8,
+}
+
+/// `+` and the 15 digits E.164 allows at most.
+const MAX_NUMBER_LEN: usize = 16;
 
 /// Why a string is not an E.164 number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +45,18 @@ pub enum InvalidPhoneNumber {
     /// The masked input, its country code, the digits after it and the lengths allowed there.
     #[error("{0} has {2} digits after the country code +{1}, which has numbers of {3} digits")]
     NationalLength(String, u16, usize, String),
+}
+
+/// Why [`PhoneNumber::from_bytes`] refused a number: [`InvalidPhoneNumber`] without the
+/// masked input, which only [`PhoneNumber::parse`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Invalid {
+    MissingPlus,
+    NotDigits,
+    Length(usize),
+    LeadingZero,
+    UnknownCountryCode,
+    NationalLength { code: u16, national: usize, fewest: usize, most: usize },
 }
 
 /// Country calling codes in use (ITU-T E.164 assignments, including the international
@@ -67,50 +89,125 @@ const NATIONAL_LENGTHS: &[(u16, usize, usize)] = &[
     (690, 4, 11),
 ];
 
-/// The country code `digits` start with, and its length.
-fn country_code(digits: &str) -> Option<(u16, usize)> {
+/// [`COUNTRY_CODES`] as a table indexed by code: every number read looks its code up.
+const IS_COUNTRY_CODE: [bool; 1000] = {
+    let mut table = [false; 1000];
+    let mut i = 0;
+    while i < COUNTRY_CODES.len() {
+        table[COUNTRY_CODES[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The country code `digits` (ASCII digits only) start with, and its length.
+fn country_code(digits: &[u8]) -> Option<(u16, usize)> {
+    let mut code = 0u16;
     (1..=3).filter(|len| *len < digits.len()).find_map(|len| {
-        let code: u16 = digits[..len].parse().ok()?;
-        COUNTRY_CODES.binary_search(&code).ok().map(|_| (code, len))
+        code = code * 10 + u16::from(digits[len - 1] - b'0');
+        IS_COUNTRY_CODE[usize::from(code)].then_some((code, len))
     })
 }
 
 impl PhoneNumber {
     /// Validates `raw` as E.164. Errors carry the masked input, never the full string.
     pub fn parse(raw: &str) -> Result<Self, InvalidPhoneNumber> {
-        let masked = mask(raw);
-        let digits = raw.strip_prefix('+').ok_or_else(|| InvalidPhoneNumber::MissingPlus(masked.clone()))?;
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InvalidPhoneNumber::NotDigits(masked));
+        // Masked only when there is an error to report: a valid number costs no allocation.
+        Self::from_bytes(raw.as_bytes()).map_err(|invalid| {
+            let masked = mask(raw);
+            match invalid {
+                Invalid::MissingPlus => InvalidPhoneNumber::MissingPlus(masked),
+                Invalid::NotDigits => InvalidPhoneNumber::NotDigits(masked),
+                Invalid::Length(digits) => InvalidPhoneNumber::Length(masked, digits),
+                Invalid::LeadingZero => InvalidPhoneNumber::LeadingZero(masked),
+                Invalid::UnknownCountryCode => InvalidPhoneNumber::UnknownCountryCode(masked),
+                Invalid::NationalLength { code, national, fewest, most } => {
+                    let allowed = if fewest == most { fewest.to_string() } else { format!("{fewest} to {most}") };
+                    InvalidPhoneNumber::NationalLength(masked, code, national, allowed)
+                }
+            }
+        })
+    }
+
+    /// [`PhoneNumber::parse`] of text as bytes, for a reader that has not made a `str` of
+    /// them: anything but `+` and ASCII digits is refused, as it is there.
+    pub(crate) fn from_bytes(raw: &[u8]) -> Result<Self, Invalid> {
+        let (b'+', digits) = raw.split_first().ok_or(Invalid::MissingPlus)? else {
+            return Err(Invalid::MissingPlus);
+        };
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return Err(Invalid::NotDigits);
         }
         if digits.len() > 15 || digits.len() < 2 {
-            return Err(InvalidPhoneNumber::Length(masked, digits.len()));
+            return Err(Invalid::Length(digits.len()));
         }
-        if digits.starts_with('0') {
-            return Err(InvalidPhoneNumber::LeadingZero(masked));
+        if digits[0] == b'0' {
+            return Err(Invalid::LeadingZero);
         }
-        let (code, code_len) =
-            country_code(digits).ok_or_else(|| InvalidPhoneNumber::UnknownCountryCode(masked.clone()))?;
+        let (code, code_len) = country_code(digits).ok_or(Invalid::UnknownCountryCode)?;
         let national = digits.len() - code_len;
         let (fewest, most) = NATIONAL_LENGTHS
             .iter()
             .find(|(c, _, _)| *c == code)
             .map_or((8usize.saturating_sub(code_len), 15 - code_len), |(_, fewest, most)| (*fewest, *most));
         if !(fewest..=most).contains(&national) {
-            let allowed = if fewest == most { fewest.to_string() } else { format!("{fewest} to {most}") };
-            return Err(InvalidPhoneNumber::NationalLength(masked, code, national, allowed));
+            return Err(Invalid::NationalLength { code, national, fewest, most });
         }
-        Ok(Self(raw.to_owned()))
+        // `+` and 2 to 15 ASCII digits: it fits.
+        let mut bytes = [0; MAX_NUMBER_LEN];
+        bytes.iter_mut().zip(raw).for_each(|(to, from)| *to = *from);
+        Ok(Self { bytes, len: raw.len() as u8 })
     }
 
     /// The full number, for dialling. Never log it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ever ASCII (see `parse`), so never the empty fallback.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 
     /// The masked form, e.g. `+8190****5678`: what logs, reports and notifications show.
     pub fn masked(&self) -> MaskedNumber {
-        MaskedNumber(mask(&self.0))
+        MaskedNumber(mask(self.as_str()))
+    }
+}
+
+impl PhoneNumber {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl PartialEq for PhoneNumber {
+    /// The strings' equality: the bytes past the end are zero in both.
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.bytes == other.bytes
+    }
+}
+
+impl Eq for PhoneNumber {}
+
+impl PartialOrd for PhoneNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PhoneNumber {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+/// The full number, as a string: what the workflow's state carries from step to step.
+impl Serialize for PhoneNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl std::hash::Hash for PhoneNumber {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
     }
 }
 
@@ -124,19 +221,19 @@ impl TryFrom<String> for PhoneNumber {
 
 impl From<PhoneNumber> for String {
     fn from(value: PhoneNumber) -> Self {
-        value.0
+        value.as_str().to_owned()
     }
 }
 
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&mask(&self.0))
+        f.write_str(&mask(self.as_str()))
     }
 }
 
 impl fmt::Debug for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PhoneNumber({})", mask(&self.0))
+        write!(f, "PhoneNumber({})", mask(self.as_str()))
     }
 }
 
@@ -416,6 +513,7 @@ mod tests {
             }
         }
         assert!(NATIONAL_LENGTHS.iter().all(|(code, _, _)| COUNTRY_CODES.contains(code)));
+        assert!((0u16..1000).all(|code| IS_COUNTRY_CODE[usize::from(code)] == COUNTRY_CODES.contains(&code)));
     }
 
     /// Every number the repository's tests, samples and compatibility fixtures use as a valid

@@ -17,6 +17,12 @@
 //! Checking is linear in the file: overlaps are found by a sweep over the 31 days, and at
 //! most [`SHOWN_OVERLAPS`] are reported one by one, then one warning counts the rest. Group
 //! names are free text shown in logs and notifications, so a number in one is masked.
+//!
+//! Every alert reads its roster, so a file with nothing to report is read by a typed pass
+//! (`read_plain`: serde straight into typed groups, no JSON tree, no paths, no message); the
+//! first thing the tolerant [`Reader`] would say anything about sends the file to it, the one
+//! source of every problem's text. Both read a file the typed pass accepts the same way
+//! (tests check it on every one-byte change to two rosters).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -78,7 +84,13 @@ impl Roster {
     /// Parses a roster file. `source` names it in problems (`s3://bucket/key` or a path).
     pub fn parse(source: &str, bytes: &[u8]) -> RosterReport {
         let mut reader = Reader::new(source);
-        let roster = read(&mut reader, bytes);
+        let roster = match read_plain(bytes) {
+            Some(groups) => Some(Self { groups }),
+            None => read(&mut reader, bytes),
+        };
+        if let Some(roster) = &roster {
+            roster.coverage_warnings(&mut reader);
+        }
         RosterReport { roster, problems: reader.finish() }
     }
 
@@ -168,6 +180,8 @@ impl DutyGroup {
     }
 }
 
+/// The tolerant reader: the groups, with a problem for everything odd (the coverage of the
+/// days is checked by the caller), or `None` when the file is unusable.
 fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
     let value = reader.document(bytes)?;
     let root = JsonPath::root();
@@ -218,12 +232,7 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
             None => usable = false,
         }
     }
-    if !usable {
-        return None;
-    }
-    let roster = Roster { groups };
-    roster.coverage_warnings(reader);
-    Some(roster)
+    usable.then_some(Roster { groups })
 }
 
 fn group(reader: &mut Reader<'_>, name: String, at: JsonPath, item: &Value) -> Option<DutyGroup> {
@@ -275,8 +284,7 @@ fn phone_numbers(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<(Ve
             ),
         );
     }
-    let mut numbers: Vec<PhoneNumber> = Vec::new();
-    let mut seen: HashSet<PhoneNumber> = HashSet::new();
+    let mut numbers = Distinct::default();
     let mut incomplete = false;
     let mut listed = 0;
     for list in earlier.iter().chain(std::iter::once(found.value)) {
@@ -295,14 +303,9 @@ fn phone_numbers(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<(Ve
                     continue;
                 }
             };
-            match parsed {
-                Ok(number) if seen.contains(&number) => {
-                    reader.warning(&at, format!("{number} is listed twice; rung once"));
-                }
-                Ok(number) => {
-                    seen.insert(number.clone());
-                    numbers.push(number);
-                }
+            match parsed.map(|number| numbers.add(number)) {
+                Ok(Ok(())) => {}
+                Ok(Err(number)) => reader.warning(&at, format!("{number} is listed twice; rung once")),
                 Err(err) => {
                     incomplete = true;
                     reader.error(&at, format!("{err}; this number is not dialled"));
@@ -314,7 +317,100 @@ fn phone_numbers(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<(Ve
         incomplete = true;
         reader.error(&at, "the group has no phone numbers; the fallback number is rung instead");
     }
-    Some((numbers, incomplete))
+    Some((numbers.numbers, incomplete))
+}
+
+/// A group's numbers, each once, in file order: a scan while they are a handful, a hash set
+/// past that, so a group of thousands stays linear.
+#[derive(Debug, Default)]
+struct Distinct {
+    numbers: Vec<PhoneNumber>,
+    /// Every number, once there are more than [`Distinct::SCANNED`].
+    set: Option<HashSet<PhoneNumber>>,
+}
+
+impl Distinct {
+    const SCANNED: usize = 16;
+
+    /// Adds `number`, or gives it back when it is there already.
+    fn add(&mut self, number: PhoneNumber) -> Result<(), PhoneNumber> {
+        let known = match &mut self.set {
+            None if self.numbers.len() < Self::SCANNED => self.numbers.contains(&number),
+            None => {
+                let set = self.set.insert(self.numbers.iter().cloned().collect());
+                !set.insert(number.clone())
+            }
+            Some(set) => !set.insert(number.clone()),
+        };
+        if known {
+            return Err(number);
+        }
+        self.numbers.push(number);
+        Ok(())
+    }
+}
+
+/// The typed pass: the groups of a roster the tolerant reader would read without a word, read
+/// by serde straight into [`PlainGroup`]s, or `None` as soon as anything is one it would say
+/// something about (not JSON, no groups, a wrong type, a day out of range, a missing or
+/// unknown field, a field given twice in either spelling, an invalid or repeated number) or
+/// is merely unusual (an escape in a string, the old `groupN` form). The coverage of the days
+/// is checked afterwards, on the groups, as for the tolerant reader.
+fn read_plain(bytes: &[u8]) -> Option<Vec<DutyGroup>> {
+    let plain: Vec<PlainGroup<'_>> = serde_json::from_slice(bytes).ok()?;
+    if plain.is_empty() {
+        return None;
+    }
+    plain.into_iter().enumerate().map(|(at, group)| group.read(at + 1)).collect()
+}
+
+/// A group as nearly every roster writes it, in either spelling. Strings are borrowed from
+/// the file, so one with an escape is not read here, and serde refuses the rest: an unknown
+/// field, a field given twice (its two spellings included), a value of another type.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainGroup<'a> {
+    #[serde(rename = "startDay", alias = "start_day")]
+    start_day: u32,
+    #[serde(rename = "endDay", alias = "end_day")]
+    end_day: u32,
+    #[serde(rename = "phoneNumber", alias = "phone_number", borrow)]
+    phone_numbers: Vec<&'a str>,
+    #[serde(default, borrow)]
+    name: Option<&'a str>,
+}
+
+impl PlainGroup<'_> {
+    /// The group, when the tolerant reader would have nothing to say about it.
+    fn read(self, position: usize) -> Option<DutyGroup> {
+        let days = 1..=31;
+        if !days.contains(&self.start_day) || !days.contains(&self.end_day) || self.start_day > self.end_day {
+            return None;
+        }
+        let mut numbers = Distinct::default();
+        for raw in self.phone_numbers {
+            // Nearly every number is written as `+` and digits: nothing to trim.
+            let number = match PhoneNumber::from_bytes(raw.as_bytes()) {
+                Ok(number) => number,
+                Err(_) => PhoneNumber::parse(raw.trim()).ok()?,
+            };
+            numbers.add(number).ok()?;
+        }
+        if numbers.numbers.is_empty() {
+            return None;
+        }
+        let name = match self.name.filter(|label| !label.trim().is_empty()) {
+            Some(label) => scrub_numbers(label),
+            None => format!("group{position}"),
+        };
+        Some(DutyGroup {
+            name,
+            start_day: self.start_day,
+            end_day: self.end_day,
+            phone_numbers: numbers.numbers,
+            incomplete: false,
+        })
+    }
 }
 
 fn is_group_key(key: &str) -> bool {
@@ -666,6 +762,130 @@ mod tests {
             text.contains("error: phoneNumber.json: 090****5678.day: ") || text.contains("090****5678.day"),
             "{text}"
         );
+    }
+
+    /// What the typed pass accepts, it reads as the tolerant reader does, which has nothing
+    /// to say about it; everything else is left to the tolerant reader.
+    #[test]
+    fn the_typed_pass_reads_what_it_accepts_as_the_tolerant_reader_does() {
+        let tolerant = |json: &[u8]| {
+            let mut reader = Reader::new("r.json");
+            let roster = read(&mut reader, json);
+            (roster, reader.finish())
+        };
+        let sample = |name: &str| {
+            std::fs::read(format!("{}/../../samplejson/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_default()
+        };
+        let mut accepted: Vec<Vec<u8>> =
+            ["phoneNumber.json", "phoneNumber_snake.json"].into_iter().map(sample).collect();
+        accepted.extend(
+            [
+                r#"[{"startDay":1,"endDay":15,"phoneNumber":["+14155550101","+2222222222"]},
+                    {"start_day":10,"end_day":31,"phone_number":[" +819012345678 "]}]"#,
+                r#"[{"name":"田中 09012345678","startDay":1,"endDay":31,"phoneNumber":["+819011110001"]},
+                    {"name":"  ","startDay":3,"endDay":3,"phoneNumber":["+819011110002","+819011110001"]}]"#,
+                "[{\"startDay\":1,\"endDay\":31,\"phoneNumber\":[\"+819011110001\u{3000}\"],\"name\":\"\u{3000}\"}]",
+                " \t\r\n[ { \"startDay\" : 1 , \"endDay\" : 31 , \"phoneNumber\" : [ \"+819011110001\" ] } ] \n",
+            ]
+            .map(|json| json.as_bytes().to_vec()),
+        );
+        let many: Vec<String> = (0..40).map(|i| format!("\"+8190{i:08}\"")).collect();
+        accepted.push(format!(r#"[{{"startDay":1,"endDay":31,"phoneNumber":[{}]}}]"#, many.join(",")).into_bytes());
+        for json in &accepted {
+            let text = String::from_utf8_lossy(json);
+            let groups = read_plain(json);
+            assert!(groups.is_some(), "the typed pass reads {text}");
+            assert_eq!(tolerant(json), (groups.map(|groups| Roster { groups }), vec![]), "{text}");
+        }
+        let old_form = sample("phoneNumber_old.json");
+        let old_form = String::from_utf8_lossy(&old_form);
+        for json in [
+            old_form.as_ref(),
+            r#"{"group2":{"start_day":1,"end_day":31,"phone_number":["+819011110001"]},
+                "group1":{"start_day":5,"end_day":6,"phone_number":["+819011110002"],"name":"night"}}"#,
+            r#"[{"name":null,"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            "",
+            "[]",
+            "{}",
+            "3",
+            "[3]",
+            "[{\"startDay\":1,",
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]}] x"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001"],"phone":"x"}]"#,
+            r#"[{"startDay":1,"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":1,"start_day":1,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":0,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":1.0,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":"1","endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":5,"endDay":3,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":1,"endDay":31}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":[]}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":"+819011110001"}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+12"]}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":[819011110001]}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001","+819011110001"]}]"#,
+            r#"[{"name":3,"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"name":{"a":1,"a":2},"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"{"day_shift":{"start_day":1,"end_day":31,"phone_number":["+819011110001"]}}"#,
+            r#"{"group1":{"start_day":1,"end_day":31,"phone_number":["+819011110001"]},
+                "group1":{"start_day":1,"end_day":31,"phone_number":["+819011110002"]}}"#,
+            r#"[{"start\u0044ay":1,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+81\u0039011110001"]}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001"],"name":"a\nb"}]"#,
+            r#"[{"startDay":01,"endDay":31,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":1,"endDay":3.1e1,"phoneNumber":["+819011110001"]}]"#,
+            r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001",]}]"#,
+            "\u{feff}[{\"startDay\":1,\"endDay\":31,\"phoneNumber\":[\"+819011110001\"]}]",
+        ] {
+            // Left to the tolerant reader, unless it reads the file the same way without a word.
+            if let Some(groups) = read_plain(json.as_bytes()) {
+                assert_eq!(tolerant(json.as_bytes()), (Some(Roster { groups }), vec![]), "{json}");
+            }
+        }
+    }
+
+    /// The typed pass reads a strict subset of JSON: whatever it reads, serde_json reads too,
+    /// and the tolerant reader reads the same groups without a word. Tried on every cut of two
+    /// rosters and every one-byte deletion, replacement and insertion.
+    #[test]
+    fn the_typed_pass_reads_nothing_the_tolerant_reader_would_say_a_word_about() {
+        let rosters = [
+            r#"[{"startDay":1,"end_day":12,"phoneNumber":["+819011110001"," +14155550100"],"name":"a b"},
+                {"start_day":13,"endDay":31,"phone_number":["+819011110002"]}]"#,
+            r#"{"group1":{"start_day":1,"end_day":31,"phone_number":["+819011110001"]},
+                "group2":{"name":"x","startDay":5,"endDay":5,"phoneNumber":["+819011110002"]}}"#,
+        ];
+        let bytes_tried = [
+            b' ', b'\n', b'0', b'1', b'9', b',', b':', b'"', b'\\', b'{', b'}', b'[', b']', b'-', b'.', b'e', b'x',
+            b'+', 0x01, 0xff,
+        ];
+        let mut accepted = 0;
+        for roster in rosters.map(str::as_bytes) {
+            let mut variants: Vec<Vec<u8>> = Vec::new();
+            for at in 0..=roster.len() {
+                variants.push(roster[..at].to_vec());
+                if at < roster.len() {
+                    variants.push([&roster[..at], &roster[at + 1..]].concat());
+                }
+                for byte in bytes_tried {
+                    variants.push([&roster[..at], &[byte], &roster[at..]].concat());
+                    if at < roster.len() {
+                        variants.push([&roster[..at], &[byte], &roster[at + 1..]].concat());
+                    }
+                }
+            }
+            for variant in &variants {
+                let Some(groups) = read_plain(variant) else { continue };
+                accepted += 1;
+                let text = String::from_utf8_lossy(variant);
+                assert!(serde_json::from_slice::<Value>(variant).is_ok(), "{text}");
+                let mut reader = Reader::new("r.json");
+                let tolerant = read(&mut reader, variant);
+                assert_eq!((tolerant, reader.finish()), (Some(Roster { groups }), vec![]), "{text}");
+            }
+        }
+        assert!(accepted > 100, "only {accepted} variants were read by the typed pass");
     }
 
     #[test]
