@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
 use domain::alert::AlertInput;
+use domain::incident::{Incident, IncidentAction, IncidentSource};
 use domain::mapping::topic_name_from_arn;
-use domain::payload::EscalationState;
+use domain::payload::{Action, EscalationState};
 use domain::phone::PhoneNumber;
 use domain::problem::has_errors;
 use domain::resolve::resolve;
@@ -149,6 +150,19 @@ fn render(state: &EscalationState, at: Option<DateTime<Utc>>, show_numbers: bool
     if state.dry_run {
         out.push_str("dry run:  yes (the alert or the mapping asks for it): a real alert of this kind rings nobody\n");
     }
+    // The incident of an alert keyed by its text alone is a hash: worth showing only in --json.
+    let named =
+        |incident: &&Incident| incident.source != IncidentSource::Content || incident.action != IncidentAction::Trigger;
+    if let Some(incident) = state.incident.as_ref().filter(named) {
+        let action = serde_json::to_value(incident.action).ok();
+        let action = action.as_ref().and_then(Value::as_str).unwrap_or("trigger");
+        out.push_str(&format!("incident: {} ({action})\n", incident.key));
+    }
+    if let Some(decision) = state.decision.as_ref().filter(|d| d.action == Action::RingNobody) {
+        out.push_str(&format!("\nnobody is rung: {}\n", decision.reason));
+        out.push_str(&problem_list(state));
+        return out;
+    }
 
     out.push_str(&format!(
         "\n{} in order (everyone in an attempt is rung at once; the first to press 1 ends the escalation):\n",
@@ -167,13 +181,17 @@ fn render(state: &EscalationState, at: Option<DateTime<Utc>>, show_numbers: bool
         out.push_str(&format!("  {:>2}. {label:<width$}  {}{note}\n", attempt.index + 1, numbers.join(", ")));
     }
 
+    out.push_str(&problem_list(state));
+    out
+}
+
+fn problem_list(state: &EscalationState) -> String {
     if state.problems.is_empty() {
-        out.push_str("\nno problems found\n");
-    } else {
-        out.push_str(&format!("\n{}:\n", count(state.problems.len(), "problem")));
-        for problem in &state.problems {
-            out.push_str(&format!("  {problem}\n"));
-        }
+        return "\nno problems found\n".to_owned();
+    }
+    let mut out = format!("\n{}:\n", count(state.problems.len(), "problem"));
+    for problem in &state.problems {
+        out.push_str(&format!("  {problem}\n"));
     }
     out
 }

@@ -80,7 +80,7 @@ test('the duty group acknowledges on the first attempt, and the others\' calls a
   assert.equal(history.length, 1, story);
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
   assert.equal(dialled(contacts, G1[1])[0].stopped, true, `the still-ringing call is stopped\n${story}`);
-  assert.match(path(run), /ResolveRoster → CallDutyGroup → WaitForAnswer.*CheckCalls → WhatNext → EndEscalation → WhatNext → Acknowledged → PublishOutcome → Done/);
+  assert.match(path(run), /ResolveRoster → DoesItPage → CallDutyGroup → WaitForAnswer.*CheckCalls → WhatNext → EndEscalation → WhatNext → Acknowledged → PublishOutcome → Done/);
   assert.equal(run.published.length, 1);
   const notification = JSON.parse(run.published[0].Message);
   assert.equal(notification.outcome.status, 'acknowledged');
@@ -97,7 +97,7 @@ test('nobody in the first group acknowledges, so the next group is rung and ackn
   assert.match(history[0].endedBecause, new RegExp(`within ${INTERVAL_SECONDS} s`), story);
   assert.ok(history[0].calls.every((c) => c.status === 'stopped'), story);
   // One task per poll decides; next-target only runs to hang up what the decision left ringing.
-  assert.match(path(run), /^IsPipeBatch → ReceiveAlert → ResolveRoster → CallDutyGroup → (WaitForAnswer → CheckCalls → WhatNext → )+EndAttempt → CallDutyGroup → (WaitForAnswer → CheckCalls → WhatNext → )+EndEscalation → WhatNext → Acknowledged/, story);
+  assert.match(path(run), /^IsPipeBatch → ReceiveAlert → ResolveRoster → DoesItPage → CallDutyGroup → (WaitForAnswer → CheckCalls → WhatNext → )+EndAttempt → CallDutyGroup → (WaitForAnswer → CheckCalls → WhatNext → )+EndEscalation → WhatNext → Acknowledged/, story);
 });
 
 test('an execution the previous definition started finishes on the new functions (an upgrade during an alert)', async () => {
@@ -380,4 +380,43 @@ test('the failure report published on the fail-safe path carries masked numbers 
   }
   assert.ok(report.Message.includes(mask(FALLBACK)), report.Message);
   assert.match(report.Message, /escalationFailed/);
+});
+
+/** A CloudWatch alarm notification of `state` for the alarm `name`, as CloudWatch publishes it. */
+function alarmMessage(name, state) {
+  return JSON.stringify({
+    AlarmName: name, AWSAccountId: '123456789012', Region: 'Asia Pacific (Tokyo)', NewStateValue: state,
+    AlarmArn: `arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:${name}`, NewStateReason: 'Threshold Crossed',
+  });
+}
+
+test('an alarm back to OK, or without data, rings nobody and says why; the same alarm in ALARM rings', async () => {
+  const callees = { [G1[0]]: ack(2), [G1[1]]: never, [G2[0]]: ack(2), [G2[1]]: never, [G3[0]]: ack(2) };
+  for (const [state, status] of [['OK', 'resolved'], ['INSUFFICIENT_DATA', 'notice']]) {
+    const record = sqsRecord(envelope('duty-topic', alarmMessage('db-cpu', state)), `sqs-${state}`);
+    const { run, contacts, story } = await escalate(callees, [record]);
+    const [child] = run.children;
+    assert.equal(child.error, null, story);
+    assert.deepEqual(contacts, [], `${state} rings nobody\n${story}`);
+    assert.equal(child.output.outcome.status, status, story);
+    assert.match(child.output.outcome.summary, /alarm:db-cpu .*nobody was rung/, story);
+    assert.match(path(child), /ResolveRoster → DoesItPage → NobodyPaged → PublishOutcome → Done$/, story);
+    const [published] = child.published;
+    assert.equal(published.Subject, `lambda-connect: ${status}`, story);
+  }
+  const record = sqsRecord(envelope('duty-topic', alarmMessage('db-cpu', 'ALARM')), 'sqs-ALARM');
+  const { run, contacts, story } = await escalate(callees, [record]);
+  assert.equal(run.children[0].output.outcome.status, 'acknowledged', story);
+  assert.ok(contacts.length > 0, story);
+  assert.match(path(run.children[0]), /ResolveRoster → DoesItPage → CallDutyGroup/, story);
+});
+
+test('an explicit resolve (SNS message attributes dedupKey and action) rings nobody', async () => {
+  const attributes = { dedupKey: { Type: 'String', Value: 'db/primary' }, action: { Type: 'String', Value: 'resolve' } };
+  const record = sqsRecord(envelope('duty-topic', 'The primary database answers again.', { MessageAttributes: attributes }), 'sqs-resolve');
+  const { run, contacts, story } = await escalate({ [G1[0]]: ack(2), [G2[0]]: ack(2), [G3[0]]: ack(2) }, [record]);
+  const [child] = run.children;
+  assert.deepEqual(contacts, [], story);
+  assert.equal(child.output.outcome.status, 'resolved', story);
+  assert.match(child.output.outcome.summary, /the source resolved db\/primary/, story);
 });

@@ -269,6 +269,37 @@ fn the_alert_text_is_spoken_as_the_flow_would() {
 }
 
 #[test]
+fn the_plan_shows_the_alerts_incident_and_a_resolve_or_a_notice_plans_no_calls() {
+    let roster = sample("phoneNumber.json");
+    let alarm = |state: &str| {
+        format!(
+            r#"{{"AlarmName":"prod-db-cpu","AlarmArn":"arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:prod-db-cpu","NewStateValue":"{state}"}}"#
+        )
+    };
+    let key = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:prod-db-cpu";
+    for (state, action, calls) in
+        [("ALARM", "trigger", true), ("OK", "resolve", false), ("INSUFFICIENT_DATA", "notice", false)]
+    {
+        let plan = json_plan(&["--roster", &roster, "--alert-text", &alarm(state), "--at", AT], WITH_FALLBACK);
+        assert_eq!(plan["incident"]["key"], key, "{state}");
+        assert_eq!(plan["incident"]["action"], action, "{state}");
+        assert_eq!(plan["attempts"].as_array().unwrap().is_empty(), !calls, "{state}: {plan:#}");
+    }
+    let text = plan(&["--roster", &roster, "--alert-text", &alarm("OK"), "--at", AT], WITH_FALLBACK);
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(text.stdout.contains(&format!("incident: {key} (resolve)")), "{}", text.stdout);
+    assert!(text.stdout.contains("nobody is rung: arn:aws:cloudwatch"), "{}", text.stdout);
+    assert!(!text.stdout.contains("attempts in order"), "{}", text.stdout);
+    // An explicit dedup key and action in the alert's JSON.
+    let explicit = r#"{"dedupKey":"db/primary","action":"resolve"}"#;
+    let plan = json_plan(&["--roster", &roster, "--alert-text", explicit, "--at", AT], WITH_FALLBACK);
+    assert_eq!(
+        plan["incident"],
+        json!({"key": "db/primary", "action": "resolve", "source": "explicit", "state": "resolve"})
+    );
+}
+
+#[test]
 fn an_event_file_is_read_as_resolve_roster_reads_it() {
     let mapping = sample("mapping.json");
     let pipe =

@@ -53,6 +53,8 @@ pub fn outcome_message(outcome: &Outcome, context: &Context) -> SlackMessage {
         }
         OutcomeStatus::NobodyAcknowledged => format!(":rotating_light: *{title}: nobody acknowledged*"),
         OutcomeStatus::DryRun => format!(":test_tube: *{title}: dry run*, nobody was called"),
+        OutcomeStatus::Resolved => format!(":large_green_circle: *{title}: resolved by the source*, nobody was called"),
+        OutcomeStatus::Notice => format!(":information_source: *{title}: notice*, nobody was called"),
     };
     text.push('\n');
     if let Some(id) = &context.escalation_id {
@@ -277,6 +279,20 @@ pub(crate) mod tests {
         assert!(text.starts_with(":rotating_light: *Escalation: nobody acknowledged*"), "{text}");
         assert!(text.contains("*Problems found:*\n• error: s3://b/r.json: group0: bad"), "{text}");
         assert!(text.contains("… and 2 more"), "{text}");
+    }
+
+    #[test]
+    fn a_resolve_and_a_notice_say_nobody_was_called_and_why() {
+        let mut o = outcome(OutcomeStatus::Resolved);
+        o.summary = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:db is back to OK: nobody was rung".into();
+        let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
+        assert!(
+            text.starts_with(":large_green_circle: *Escalation: resolved by the source*, nobody was called"),
+            "{text}"
+        );
+        assert!(text.contains("alarm:db is back to OK"), "{text}");
+        let text = outcome_message(&outcome(OutcomeStatus::Notice), &Context::of(&Value::Null, None)).text;
+        assert!(text.starts_with(":information_source: *Escalation: notice*, nobody was called"), "{text}");
     }
 
     #[test]

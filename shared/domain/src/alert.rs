@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::parse_bool;
+use crate::incident::Explicit;
 use crate::mapping::topic_name_from_arn;
 use crate::problem::Problem;
 
@@ -63,6 +64,9 @@ pub struct AlertInput {
     pub dry_run: bool,
     /// Plan as if it were this instant (console input `at`), to preview another day.
     pub at: Option<DateTime<Utc>>,
+    /// The incident key and action given as SNS or SQS message attributes (`dedupKey`,
+    /// `action`) or console fields of the same names (see [`crate::incident`]).
+    pub explicit: Explicit,
     pub problems: Vec<Problem>,
 }
 
@@ -125,6 +129,7 @@ impl AlertInput {
         self.alert = other.alert;
         self.dry_run |= other.dry_run;
         self.at = other.at.or(self.at);
+        self.explicit = other.explicit;
         self.problems.extend(other.problems);
     }
 
@@ -156,6 +161,7 @@ impl AlertInput {
                 self.alert.message_id = string(record, "messageId");
                 if let Some(attributes) = record.get("messageAttributes") {
                     self.dry_run |= attribute(attributes, "dryRun", "stringValue");
+                    self.explicit = explicit(attributes, "stringValue");
                 }
             }
         }
@@ -168,6 +174,7 @@ impl AlertInput {
         self.alert.message_id = string(envelope, "MessageId");
         if let Some(attributes) = envelope.get("MessageAttributes") {
             self.dry_run |= attribute(attributes, "dryRun", "Value");
+            self.explicit = explicit(attributes, "Value");
         }
         if self.alert.topic_arn.is_none() && is_sns_envelope(envelope) {
             self.problems.push(Problem::warning(
@@ -213,7 +220,8 @@ impl AlertInput {
                 )),
             }
         }
-        let known = ["topicArn", "subject", "message", "dryRun", "at"];
+        self.explicit = Explicit { dedup_key: string(input, "dedupKey"), action: string(input, "action") };
+        let known = ["topicArn", "subject", "message", "dryRun", "at", "dedupKey", "action"];
         for key in fields.keys().filter(|k| !known.contains(&k.as_str())) {
             self.problems.push(Problem::warning(
                 INPUT,
@@ -244,6 +252,12 @@ fn text_of(value: &Value) -> String {
         Value::String(text) => text.clone(),
         other => other.to_string(),
     }
+}
+
+/// The `dedupKey` and `action` message attributes (SNS: `Value`, SQS: `stringValue`).
+fn explicit(attributes: &Value, field: &str) -> Explicit {
+    let text = |name: &str| attributes.get(name).and_then(|a| a.get(field)).and_then(Value::as_str).map(str::to_owned);
+    Explicit { dedup_key: text("dedupKey"), action: text("action") }
 }
 
 /// An SNS or SQS message attribute that is true. SNS puts the text under `Value`, SQS under
@@ -397,5 +411,26 @@ mod tests {
         assert!(message.ends_with("(500 more characters not kept)"), "{}", &message[message.len() - 60..]);
         let short = Alert { message: Some("disk full".into()), ..Alert::default() }.kept();
         assert_eq!(short.message.as_deref(), Some("disk full"));
+    }
+
+    #[test]
+    fn a_dedup_key_and_an_action_are_read_from_attributes_and_console_fields() {
+        let mut sns = envelope();
+        sns["MessageAttributes"] = json!({
+            "dedupKey": {"Type": "String", "Value": "db/primary"},
+            "action": {"Type": "String", "Value": "resolve"},
+        });
+        let expected = Explicit { dedup_key: Some("db/primary".into()), action: Some("resolve".into()) };
+        assert_eq!(AlertInput::parse(&json!({"body": sns.to_string()})).explicit, expected);
+        assert_eq!(AlertInput::parse(&json!({"Records": [{"Sns": sns}]})).explicit, expected);
+        let raw = json!({"body": "db down", "messageId": "m-1", "messageAttributes": {
+            "dedupKey": {"stringValue": "db/primary", "dataType": "String"},
+            "action": {"stringValue": "resolve", "dataType": "String"},
+        }});
+        assert_eq!(AlertInput::parse(&raw).explicit, expected);
+        let console = AlertInput::parse(&json!({"message": "db back", "dedupKey": "db/primary", "action": "resolve"}));
+        assert_eq!(console.explicit, expected);
+        assert!(console.problems.is_empty(), "{:?}", console.problems);
+        assert_eq!(AlertInput::parse(&envelope()).explicit, Explicit::default());
     }
 }

@@ -22,7 +22,8 @@
 //! - The ports the engine's decisions are carried out through: [`calls`] (Amazon Connect),
 //!   [`ledger`] (one call per token), [`store`] (files), and [`resolve`], which reads the
 //!   files an escalation starts from.
-//! - The words: [`alert`] (what arrived), [`message`] (what is spoken), [`phone`] (numbers,
+//! - The words: [`alert`] (what arrived), [`incident`] (which problem it reports, and whether
+//!   it triggers, resolves or only notes it), [`message`] (what is spoken), [`phone`] (numbers,
 //!   masked whenever they are shown).
 //! - The contract with the state machine: [`payload`] (each step's input and output),
 //!   [`errors`] (the error names its Retry and Catch rules match), [`report`] (the failure
@@ -35,6 +36,7 @@ pub mod clock;
 pub mod config;
 pub mod errors;
 pub mod escalation;
+pub mod incident;
 pub mod ledger;
 pub mod mapping;
 pub mod message;

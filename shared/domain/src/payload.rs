@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::alert::Alert;
 use crate::config::Timing;
 use crate::escalation::plan::PlannedAttempt;
+use crate::incident::Incident;
 use crate::phone::{MaskedNumber, PhoneNumber};
 use crate::problem::Problem;
 
@@ -27,6 +28,11 @@ pub struct EscalationState {
     pub escalation_id: String,
     pub started_at: DateTime<Utc>,
     pub alert: Alert,
+    /// Which problem the alert reports and what it does to it: a trigger rings; a resolve (an
+    /// alarm back to OK) or a notice (an alarm without data) rings nobody. Absent in states
+    /// written before alerts were classified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<Incident>,
     /// The text the contact flow speaks.
     pub message: String,
     /// Walk the whole escalation without ringing anyone.
@@ -276,6 +282,9 @@ pub enum Action {
     /// number, the fallback too): the workflow takes the fail-safe path, which tries the
     /// fallback once more, publishes a failure report and fails the execution (the alarm).
     NoCallPlaced,
+    /// The alert resolves its problem or only notes something (see [`crate::incident`]):
+    /// nobody is rung, the outcome says why. Decided when the escalation starts.
+    RingNobody,
 }
 
 /// The escalation's result: the execution's output and the outcome notification.
@@ -309,6 +318,11 @@ pub enum OutcomeStatus {
     Acknowledged,
     NobodyAcknowledged,
     DryRun,
+    /// The source said the problem is over (an alarm back to OK, an explicit resolve): nobody
+    /// was rung.
+    Resolved,
+    /// Recorded, not paged (an alarm without data, by default): nobody was rung.
+    Notice,
 }
 
 #[cfg(test)]

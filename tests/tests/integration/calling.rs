@@ -176,6 +176,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         escalation_id: ESCALATION.into(),
         started_at: now,
         alert: Alert::default(),
+        incident: None,
         message: "projectA: the database is down".into(),
         dry_run: false,
         roster: None,

@@ -64,6 +64,50 @@ fn every_resolve_roster_input_reads_as_a_clean_alert() {
     }
 }
 
+/// Every alert sample is classified as its name says: the alarm (metric, composite, or its
+/// EventBridge event) is the key, ALARM triggers, OK resolves, INSUFFICIENT_DATA is a notice;
+/// an explicit dedupKey and action win; anything else triggers, keyed by its text.
+#[test]
+fn every_alert_sample_is_classified_as_its_source_says() {
+    use domain::incident::{Explicit, IncidentAction, InsufficientData, classify};
+
+    let metric = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:prod-db-cpu";
+    let composite = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:prod-service-down";
+    let expected = [
+        ("alert.composite-alarm.json", composite, IncidentAction::Trigger),
+        ("alert.composite-ok.json", composite, IncidentAction::Resolve),
+        ("alert.eventbridge-alarm.json", metric, IncidentAction::Trigger),
+        ("alert.eventbridge-ok.json", metric, IncidentAction::Resolve),
+        ("alert.explicit-resolve.json", "db/primary", IncidentAction::Resolve),
+        ("alert.metric-alarm.json", metric, IncidentAction::Trigger),
+        ("alert.metric-insufficient-data.json", metric, IncidentAction::Notice),
+        ("alert.metric-ok.json", metric, IncidentAction::Resolve),
+        ("resolve-roster.pipe.json", "", IncidentAction::Trigger),
+        ("resolve-roster.sns.json", "", IncidentAction::Trigger),
+        ("resolve-roster.console.json", "", IncidentAction::Trigger),
+    ];
+    let alerts: Vec<_> = samples().into_iter().filter(|(name, _)| name.starts_with("alert.")).collect();
+    assert_eq!(alerts.len(), 8, "every alert sample has its expectation");
+    for (name, key, action) in expected {
+        let input = AlertInput::parse(&serde_json::from_slice(&std::fs::read(sample(name)).unwrap()).unwrap());
+        assert_eq!(input.problems, vec![], "{name}");
+        let (incident, problems) = classify(&input.alert, &input.explicit, InsufficientData::Notice);
+        assert_eq!(problems, vec![], "{name}");
+        assert_eq!(incident.action, action, "{name}");
+        // The pipe sample's alarm has no ARN, account or region: it is keyed by what it has.
+        if !key.is_empty() {
+            assert_eq!(incident.key, key, "{name}");
+        }
+    }
+    let (pipe, _) = {
+        let input = AlertInput::parse(
+            &serde_json::from_slice(&std::fs::read(sample("resolve-roster.pipe.json")).unwrap()).unwrap(),
+        );
+        classify(&input.alert, &Explicit::default(), InsufficientData::Notice)
+    };
+    assert_eq!(pipe.key, "cloudwatch:::prod-db-cpu", "an alarm without ARN, account and region is still its name");
+}
+
 /// SQS puts the MD5 of the body in every record, and the workflow names each alert's
 /// execution after it: a sample with a made-up digest would name the run after nothing.
 #[test]

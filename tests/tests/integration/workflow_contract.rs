@@ -341,14 +341,21 @@ fn every_decision_has_its_branch_and_no_call_placed_reports_why_on_the_fail_safe
     use domain::errors::NO_CALL_PLACED;
     use domain::payload::Action;
 
-    // Every action check-contact can decide (the match fails to compile when one is added).
+    let states: std::collections::BTreeMap<String, Value> = states(&definition()).into_iter().collect();
+    // Every action check-contact can decide (the match fails to compile when one is added);
+    // resolve-roster's own, ringing nobody, is DoesItPage's.
     let actions = [Action::Wait, Action::NextAttempt, Action::Acknowledged, Action::Exhausted, Action::NoCallPlaced];
-    for action in actions {
+    for action in actions.into_iter().chain([Action::RingNobody]) {
         match action {
             Action::Wait | Action::NextAttempt | Action::Acknowledged | Action::Exhausted | Action::NoCallPlaced => {}
+            Action::RingNobody => {
+                let rule = &states["DoesItPage"]["Choices"][0];
+                let name = serde_json::to_value(action).unwrap();
+                assert!(rule["And"].as_array().unwrap().iter().any(|c| c["StringEquals"] == name), "{rule}");
+                assert_eq!(states[rule["Next"].as_str().unwrap()]["Next"], "PublishOutcome");
+            }
         }
     }
-    let states: std::collections::BTreeMap<String, Value> = states(&definition()).into_iter().collect();
     let choices = states["WhatNext"]["Choices"].as_array().unwrap();
     let branch = |action: Action| {
         let name = serde_json::to_value(action).unwrap();

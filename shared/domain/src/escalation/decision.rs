@@ -434,6 +434,7 @@ mod tests {
             escalation_id: "exec-1".into(),
             started_at: t(0),
             alert: Alert::default(),
+            incident: None,
             message: "boom".into(),
             dry_run: false,
             roster: None,

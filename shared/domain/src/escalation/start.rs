@@ -9,9 +9,10 @@ use crate::alert::{AlertInput, INPUT};
 use crate::config::RosterConfig;
 use crate::escalation::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attempt};
 use crate::escalation::plan::{NobodyToRing, local_date, plan};
+use crate::incident::{Incident, IncidentAction, IncidentSource, InsufficientData, classify};
 use crate::mapping::Mapping;
 use crate::message::spoken_message;
-use crate::payload::{CurrentAttempt, EscalationState};
+use crate::payload::{Action, CurrentAttempt, Decision, EscalationState, Outcome, OutcomeStatus};
 use crate::problem::Problem;
 use crate::roster::Roster;
 
@@ -92,9 +93,38 @@ pub fn start(
     escalation_id: String,
     now: DateTime<Utc>,
 ) -> Result<EscalationState, NobodyToRing> {
-    let AlertInput { alert, dry_run, at, mut problems } = input;
+    let AlertInput { alert, dry_run, at, mut problems, explicit } = input;
+    let (incident, found) = classify(&alert, &explicit, InsufficientData::Notice);
+    problems.extend(found);
     let (roster_location, roster) = roster.map_or((None, None), |file| (Some(file.location), file.roster));
     let today = local_date(at.unwrap_or(now), selection.time_zone);
+    if incident.action != IncidentAction::Trigger {
+        // Nothing to plan: the state says why nobody is rung, and the workflow ends here.
+        let problems = bounded(problems);
+        let (decision, outcome) = not_paged(&incident, &problems);
+        return Ok(EscalationState {
+            escalation_id,
+            started_at: now,
+            message: spoken_message(&selection.message, &alert),
+            alert: alert.kept(),
+            incident: Some(incident),
+            dry_run: dry_run || selection.dry_run,
+            roster: roster_location,
+            time_zone: selection.time_zone,
+            today,
+            attempts: Vec::new(),
+            timing: config.timing,
+            fallback: Some(config.fallback.clone()),
+            problems,
+            current: CurrentAttempt { index: 0, group: None, phone_numbers: Vec::new(), wait_seconds: 0 },
+            calls: Vec::new(),
+            history: Vec::new(),
+            decision: Some(decision),
+            hang_up: Vec::new(),
+            outcome: Some(outcome),
+            history_events: EVENTS_BEFORE_FIRST_ATTEMPT,
+        });
+    }
     let plan = plan(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
     let attempts = plan.attempts;
     problems.extend(plan.problems);
@@ -111,6 +141,7 @@ pub fn start(
         escalation_id,
         started_at: now,
         alert: alert.kept(),
+        incident: Some(incident),
         message,
         dry_run,
         roster: roster_location,
@@ -128,6 +159,43 @@ pub fn start(
         outcome: None,
         history_events,
     })
+}
+
+/// The decision and the outcome of an alert that rings nobody: it resolves its problem, or
+/// it is a notice.
+fn not_paged(incident: &Incident, problems: &[Problem]) -> (Decision, Outcome) {
+    let key = &incident.key;
+    let (status, summary) = match (incident.action, incident.source) {
+        (IncidentAction::Notice, _) => (
+            OutcomeStatus::Notice,
+            format!("{key} reports INSUFFICIENT_DATA: recorded, nobody was rung (the project does not page on it)"),
+        ),
+        (_, IncidentSource::CloudwatchAlarm | IncidentSource::Eventbridge) => (
+            OutcomeStatus::Resolved,
+            format!(
+                "{key} is back to OK: nobody was rung; an escalation already ringing for it goes on until someone presses 1"
+            ),
+        ),
+        _ => (
+            OutcomeStatus::Resolved,
+            format!(
+                "the source resolved {key}: nobody was rung; an escalation already ringing for it goes on until someone presses 1"
+            ),
+        ),
+    };
+    let outcome = Outcome {
+        status,
+        summary: summary.clone(),
+        acknowledged_by: None,
+        acknowledged_group: None,
+        acknowledged_at: None,
+        seconds_to_acknowledge: None,
+        attempts_made: 0,
+        calls_placed: 0,
+        call_list: Vec::new(),
+        problems: problems.to_vec(),
+    };
+    (Decision { action: Action::RingNobody, reason: summary }, outcome)
 }
 
 /// The most problems the state keeps; the rest are counted in one more. Every problem is
