@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::incident::InsufficientData;
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, ObjectLocation, Reader, kind, shown};
 
@@ -22,7 +23,9 @@ pub const PHONE_NUMBER_JSON_FILE: Field = Field::new("phoneNumberJsonFile", "pho
 pub const MESSAGE: Field = Field::word("message");
 pub const TIME_ZONE: Field = Field::new("timeZone", "time_zone");
 pub const DRY_RUN: Field = Field::new("dryRun", "dry_run");
-const ENTRY_FIELDS: [Field; 5] = [SNS_TOPIC_NAME, PHONE_NUMBER_JSON_FILE, MESSAGE, TIME_ZONE, DRY_RUN];
+pub const INSUFFICIENT_DATA: Field = Field::new("insufficientData", "insufficient_data");
+const ENTRY_FIELDS: [Field; 6] =
+    [SNS_TOPIC_NAME, PHONE_NUMBER_JSON_FILE, MESSAGE, TIME_ZONE, DRY_RUN, INSUFFICIENT_DATA];
 
 /// What happens to an entry whose topic or roster cannot be read.
 const SKIPPED: &str = "entry skipped";
@@ -46,6 +49,9 @@ pub struct MappingEntry {
     pub time_zone: Option<Tz>,
     /// Every alert of this project is a dry run: handy while a project is being set up.
     pub dry_run: bool,
+    /// What an alarm of this project without data (`INSUFFICIENT_DATA`) does: `"notice"`
+    /// (the default) rings nobody, `"page"` rings as for `ALARM`.
+    pub insufficient_data: InsufficientData,
     /// Where the entry and its fields are in the file (`[1].dry_run`), for later findings.
     #[serde(skip)]
     pub location: ObjectLocation,
@@ -131,12 +137,26 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
             false
         }
     };
+    let insufficient_data = match fields.get(reader, INSUFFICIENT_DATA, "a notice: nobody is rung") {
+        Lookup::Absent | Lookup::Conflict | Lookup::Found(Found { value: Value::Null, .. }) => InsufficientData::Notice,
+        Lookup::Found(Found { value: Value::String(text), .. }) if text == "notice" => InsufficientData::Notice,
+        Lookup::Found(Found { value: Value::String(text), .. }) if text == "page" => InsufficientData::Page,
+        // Whoever wrote something here wanted a say: paging by mistake beats sleeping through.
+        Lookup::Found(_) => {
+            reader.error(
+                &fields.path(INSUFFICIENT_DATA),
+                "must be \"notice\" or \"page\"; the project's alarms without data page until it is fixed",
+            );
+            InsufficientData::Page
+        }
+    };
     Some(MappingEntry {
         sns_topic_name: topic?,
         phone_number_json_file: file?,
         message: message.filter(|m| !m.trim().is_empty()),
         time_zone,
         dry_run,
+        insufficient_data,
         location: fields.into_location(),
     })
 }
@@ -217,7 +237,7 @@ mod tests {
         let b = report.mapping.as_ref().unwrap().lookup("b").unwrap().clone();
         assert_eq!((b.time_zone, b.dry_run), (None, false), "a misspelt key is ignored, not guessed");
         let expected = "(expected one of: snsTopicName, phoneNumberJsonFile, message, timeZone, dryRun, \
-                        or their snake_case forms)";
+                        insufficientData, or their snake_case forms)";
         assert_eq!(
             texts(&report),
             [
@@ -258,6 +278,27 @@ mod tests {
                  ignored, the deployment's zone is used",
                 "error: mapping.json: [1]: both dryRun and dry_run are given, with different values; keep one; \
                  not a dry run: alerts ring as usual",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_project_chooses_what_an_alarm_without_data_does_and_a_typo_pages() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[{"snsTopicName":"a","phoneNumberJsonFile":"a.json"},
+                 {"snsTopicName":"b","phoneNumberJsonFile":"b.json","insufficientData":"page"},
+                 {"sns_topic_name":"c","phone_number_json_file":"c.json","insufficient_data":"notice"},
+                 {"snsTopicName":"d","phoneNumberJsonFile":"d.json","insufficientData":"ignore"}]"#,
+        );
+        let choices: Vec<InsufficientData> =
+            report.mapping.as_ref().unwrap().entries.iter().map(|e| e.insufficient_data).collect();
+        use InsufficientData::{Notice, Page};
+        assert_eq!(choices, [Notice, Page, Notice, Page]);
+        assert_eq!(
+            texts(&report),
+            [
+                r#"error: mapping.json: [3].insufficientData: must be "notice" or "page"; the project's alarms without data page until it is fixed"#
             ]
         );
     }

@@ -14,6 +14,7 @@ use crate::alert::AlertInput;
 use crate::config::{ConfigError, RosterConfig};
 use crate::escalation::plan::NobodyToRing;
 use crate::escalation::start::{MappingFile, RosterFile, Selection, select, start};
+use crate::incident::InsufficientData;
 use crate::mapping::Mapping;
 use crate::payload::EscalationState;
 use crate::phone::scrub_numbers;
@@ -100,6 +101,8 @@ pub fn resolve_unconfigured(
         message: config.alarm_message.clone(),
         time_zone: config.time_zone,
         dry_run: false,
+        // Whether the project pages on alarms without data cannot be read either: it does.
+        insufficient_data: InsufficientData::Page,
     };
     Ok(start(config, input, selection, None, escalation_id, now)?)
 }
@@ -179,6 +182,29 @@ mod tests {
         assert_eq!(state.message, "A案件で障害です。");
         assert_eq!(state.time_zone.name(), "Pacific/Honolulu");
         assert_eq!(state.problems, vec![]);
+    }
+
+    #[tokio::test]
+    async fn an_alarm_without_data_rings_nobody_unless_its_project_pages_on_it() {
+        let store = MemoryStore::from([
+            (
+                "mapping.json",
+                r#"[{"snsTopicName":"quiet","phoneNumberJsonFile":"a.json"},
+                    {"snsTopicName":"loud","phoneNumberJsonFile":"a.json","insufficientData":"page"}]"#,
+            ),
+            ("a.json", ROSTER),
+        ]);
+        let alarm = r#"{"AlarmName":"db","AlarmArn":"arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:db","NewStateValue":"INSUFFICIENT_DATA"}"#;
+        let config = RosterConfig::example(Some("mapping.json"));
+        let input = |topic: &str| json!({"topicArn": format!("arn:aws:sns:ap-northeast-1:123456789012:{topic}"), "message": alarm});
+        let quiet = run(&store, &config, input("quiet")).await;
+        assert!(quiet.attempts.is_empty() && quiet.current.phone_numbers.is_empty());
+        assert_eq!(quiet.decision.as_ref().map(|d| d.action), Some(crate::payload::Action::RingNobody));
+        assert_eq!(quiet.outcome.as_ref().map(|o| o.status), Some(crate::payload::OutcomeStatus::Notice));
+        let loud = run(&store, &config, input("loud")).await;
+        assert_eq!(loud.incident.as_ref().map(|i| i.action), Some(crate::incident::IncidentAction::Trigger));
+        assert_eq!(numbers(&loud)[0], ["+812222222222"]);
+        assert!(loud.decision.is_none() && loud.outcome.is_none());
     }
 
     #[tokio::test]

@@ -24,6 +24,8 @@ pub struct Selection {
     pub message: String,
     pub time_zone: Tz,
     pub dry_run: bool,
+    /// The project's choice for alarms without data (mapping `insufficientData`).
+    pub insufficient_data: InsufficientData,
 }
 
 /// The mapping file in mapping mode: where it is, and the mapping when it could be used.
@@ -55,6 +57,7 @@ pub fn select(
         message: config.alarm_message.clone(),
         time_zone: config.time_zone,
         dry_run: false,
+        insufficient_data: InsufficientData::default(),
     };
     let Some(MappingFile { location, mapping }) = mapping else { return selection };
     selection.roster_key = None;
@@ -78,6 +81,7 @@ pub fn select(
             selection.message = entry.message.clone().unwrap_or(selection.message);
             selection.time_zone = entry.time_zone.unwrap_or(selection.time_zone);
             selection.dry_run = entry.dry_run;
+            selection.insufficient_data = entry.insufficient_data;
         }
     }
     selection
@@ -94,7 +98,7 @@ pub fn start(
     now: DateTime<Utc>,
 ) -> Result<EscalationState, NobodyToRing> {
     let AlertInput { alert, dry_run, at, mut problems, explicit } = input;
-    let (incident, found) = classify(&alert, &explicit, InsufficientData::Notice);
+    let (incident, found) = classify(&alert, &explicit, selection.insufficient_data);
     problems.extend(found);
     let (roster_location, roster) = roster.map_or((None, None), |file| (Some(file.location), file.roster));
     let today = local_date(at.unwrap_or(now), selection.time_zone);
@@ -261,7 +265,13 @@ mod tests {
         let chosen = select(&RosterConfig::example(Some("m.json")), Some(file), Some("a-topic"), &mut problems);
         assert_eq!(
             chosen,
-            Selection { roster_key: Some("a.json".into()), message: "A".into(), time_zone: Tz::UTC, dry_run: true }
+            Selection {
+                roster_key: Some("a.json".into()),
+                message: "A".into(),
+                time_zone: Tz::UTC,
+                dry_run: true,
+                insufficient_data: InsufficientData::Notice
+            }
         );
         assert!(problems.is_empty(), "{problems:?}");
         let unknown = select(&RosterConfig::example(Some("m.json")), Some(file), Some("b-topic"), &mut problems);
