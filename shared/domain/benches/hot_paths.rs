@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use lambda_connect_domain::alert::{Alert, AlertInput};
 use lambda_connect_domain::config::RosterConfig;
 use lambda_connect_domain::escalation::plan::{RepeatSettings, local_date, plan_attempts};
+use lambda_connect_domain::incident::{Explicit, InsufficientData, classify};
 use lambda_connect_domain::mapping::Mapping;
 use lambda_connect_domain::message::spoken_message;
 use lambda_connect_domain::payload::EscalationState;
@@ -140,6 +141,10 @@ fn main() {
     bench(options, "message: CloudWatch alarm", || spoken_message("障害が発生しました。", &alarm));
     let plain = Alert { message: Some("x".repeat(2000)), ..Alert::default() };
     bench(options, "message: 2000-character text", || spoken_message("障害が発生しました。", &plain));
+    let none = Explicit::default();
+    let notice = InsufficientData::Notice;
+    bench(options, "incident: classify a CloudWatch alarm", || classify(&alarm, &none, notice));
+    bench(options, "incident: key a 2000-character text", || classify(&plain, &none, notice));
 
     // resolve-roster end to end: simple mode, today's date in Tokyo, the default 3 rounds.
     let (Ok(runtime), Some(fallback)) = (tokio::runtime::Builder::new_current_thread().build(), fallback) else {
