@@ -10,7 +10,9 @@
 //!   read from `resources` and `detail.state.value`.
 //! - Explicit, in the spirit of PagerDuty's Events API: a `dedupKey` (or `dedup_key`) and an
 //!   `action` (`trigger` or `resolve`; `event_action` and `eventAction` are read too) as JSON
-//!   fields of the message, as SNS message attributes, or as fields of a console start.
+//!   fields of the message, as SNS message attributes, or as fields of a console start. A
+//!   resolve without a key could end nothing: it triggers, so an unrelated message's own
+//!   `action` field never silences an alert.
 //! - Anything else triggers, keyed by its text: identical messages are one incident.
 //!
 //! Classifying never fails: what cannot be read is a trigger, and the oddity is a problem.
@@ -143,20 +145,20 @@ fn explicit_incident(
     action: Option<String>,
     problems: &mut Vec<Problem>,
 ) -> Incident {
-    let key = match key.filter(|k| !k.trim().is_empty()) {
-        Some(key) => key,
-        None => {
+    let key = key.filter(|k| !k.trim().is_empty());
+    let parsed = match action.as_deref().map(str::trim) {
+        None | Some("trigger") => IncidentAction::Trigger,
+        // A resolve names what it resolves; without a key it could end nothing, and an
+        // unrelated message's own `action` field must not silence an alert.
+        Some("resolve") if key.is_some() => IncidentAction::Resolve,
+        Some("resolve") => {
             problems.push(Problem::warning(
                 INPUT,
                 Some("dedupKey".into()),
-                "an action without a dedupKey: the alert's text is its key",
+                "a resolve without the dedupKey of what it resolves: treated as a trigger",
             ));
-            content_key(alert)
+            IncidentAction::Trigger
         }
-    };
-    let parsed = match action.as_deref().map(str::trim) {
-        None | Some("trigger") => IncidentAction::Trigger,
-        Some("resolve") => IncidentAction::Resolve,
         Some(other) => {
             problems.push(Problem::warning(
                 INPUT,
@@ -166,6 +168,7 @@ fn explicit_incident(
             IncidentAction::Trigger
         }
     };
+    let key = key.unwrap_or_else(|| content_key(alert));
     incident(key, parsed, IncidentSource::Explicit, action)
 }
 
@@ -323,9 +326,10 @@ mod tests {
 
         let (incident, problems) =
             classify(&alert(&json!({"action": "resolve"})), &Explicit::default(), InsufficientData::Notice);
-        assert_eq!((incident.action, incident.source), (IncidentAction::Resolve, IncidentSource::Explicit));
+        assert_eq!((incident.action, incident.source), (IncidentAction::Trigger, IncidentSource::Explicit));
         assert!(incident.key.starts_with("content:"));
         assert_eq!(problems[0].location.as_deref(), Some("dedupKey"));
+        assert!(problems[0].message.contains("treated as a trigger"), "{}", problems[0].message);
     }
 
     #[test]
