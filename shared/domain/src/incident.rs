@@ -28,6 +28,10 @@ use crate::problem::Problem;
 /// stays small whatever a publisher sends.
 pub const MAX_KEY_CHARS: usize = 256;
 
+/// The longest source state kept as given (`INSUFFICIENT_DATA` is 17); a longer one is not a
+/// state anyone sends on purpose, and the escalation's state must stay small whatever arrives.
+pub const MAX_STATE_CHARS: usize = 32;
+
 /// What the alert does to its incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -198,6 +202,7 @@ fn alarm_action(
 
 fn incident(key: String, action: IncidentAction, source: IncidentSource, state: Option<String>) -> Incident {
     let key = if key.chars().count() > MAX_KEY_CHARS { format!("sha256:{}", hex(key.as_bytes())) } else { key };
+    let state = state.filter(|state| state.chars().count() <= MAX_STATE_CHARS);
     Incident { key, action, source, state }
 }
 
@@ -355,5 +360,11 @@ mod tests {
         assert!(incident.key.starts_with("sha256:") && incident.key.len() == 7 + 64, "{}", incident.key);
         let exact = "k".repeat(MAX_KEY_CHARS);
         assert_eq!(classified(&json!({"dedupKey": exact.clone()})).key, exact);
+        // A huge action or alarm state is not carried along either.
+        let action = "x".repeat(100_000);
+        let incident = classified(&json!({"dedupKey": "k", "action": action}));
+        assert_eq!((incident.action, incident.state), (IncidentAction::Trigger, None));
+        let incident = classified(&json!({"AlarmName": "a", "NewStateValue": "y".repeat(100_000)}));
+        assert_eq!(incident.state, None);
     }
 }
