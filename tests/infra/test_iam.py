@@ -310,12 +310,17 @@ def test_pipe_reads_only_its_queue_and_starts_only_the_machine():
 LEDGER_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 
 
+def _table_statements(role: dict, table: str) -> list[dict]:
+    return [s for s in statements(role) if s.get("Resource") == {"Fn::GetAtt": [table, "Arn"]}]
+
+
 def test_only_place_call_keeps_the_call_ledger_and_only_in_its_table():
     # place-call is deployed twice (the steps' calls, and the fail-safe call), each with its role.
     keepers = {}
     for logical_id, function in FUNCTIONS_IN_TEMPLATE.items():
         _, role = role_of(function)
         dynamodb = {a for a in allowed_actions(role) if a.startswith("dynamodb:")}
+        dynamodb -= {a for s in _table_statements(role, "IncidentTable") for a in as_list(s["Action"])}
         if dynamodb:
             keepers[logical_id] = (function_name(function), dynamodb, role)
     assert sorted(keepers) == ["FailSafeCallFunction", "PlaceCallFunction"]
@@ -342,11 +347,37 @@ def test_the_ledger_adapter_is_charged_to_the_functions_that_use_it():
         if not crate_is_written(FUNCTIONS / name):
             continue
         calls = rust_calls.crate_sdk_calls(FUNCTIONS / name, SHARED_SRC, operations)
-        dynamodb = {c.action for c in calls if c.action.startswith("dynamodb:")}
+        dynamodb = {c.action for c in calls if c.action.startswith("dynamodb:") and "ledger.rs" in c.where}
         if name == "place-call":
             assert dynamodb == LEDGER_ACTIONS, sorted(f"{c.action} <- {c.where}" for c in calls)
         else:
             assert not dynamodb, f"{name} reaches the ledger: {sorted(dynamodb)}"
+
+
+# --- the incidents ------------------------------------------------------------------
+
+INCIDENT_ACTIONS = {
+    "resolve-roster": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "check-contact": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+    "forward-call": {"dynamodb:PutItem"},
+}
+
+
+def test_the_incident_table_is_reached_only_by_the_functions_that_use_it_and_only_as_they_do():
+    # resolve-roster opens, joins and resolves (never reads); check-contact reads and settles
+    # (never creates); forward-call only records answered requests. The code is charged the
+    # same, through the adapter's three ports.
+    operations = rust_calls.sdk_operations(str(ROOT))
+    for logical_id, function in FUNCTIONS_IN_TEMPLATE.items():
+        name = function_name(function)
+        _, role = role_of(function)
+        granted = {a for s in _table_statements(role, "IncidentTable") for a in as_list(s["Action"])}
+        calls = rust_calls.crate_sdk_calls(FUNCTIONS / name, SHARED_SRC, operations)
+        used = {c.action for c in calls if "incidents.rs" in c.where}
+        assert granted == used == INCIDENT_ACTIONS.get(name, set()), (logical_id, sorted(granted), sorted(used))
+    for role_id, role in ROLES.items():
+        named = "IncidentTable" in str(statements(role))
+        assert named == (role_id in {"ResolveRosterRole", "CheckContactRole", "ForwardCallRole"}), role_id
 
 
 # --- the check itself -----------------------------------------------------------------

@@ -400,6 +400,7 @@ test('an alarm back to OK, or without data, rings nobody and says why; the same 
     assert.deepEqual(contacts, [], `${state} rings nobody\n${story}`);
     assert.equal(child.output.outcome.status, status, story);
     assert.match(child.output.outcome.summary, /alarm:db-cpu .*nobody was rung/, story);
+    if (state === 'OK') assert.match(child.output.outcome.summary, /no incident was open for it/, story);
     assert.match(path(child), /ResolveRoster → DoesItPage → NobodyPaged → PublishOutcome → Done$/, story);
     const [published] = child.published;
     assert.equal(published.Subject, `lambda-connect: ${status}`, story);
@@ -419,4 +420,120 @@ test('an explicit resolve (SNS message attributes dedupKey and action) rings nob
   assert.deepEqual(contacts, [], story);
   assert.equal(child.output.outcome.status, 'resolved', story);
   assert.match(child.output.outcome.summary, /the source resolved db\/primary/, story);
+});
+
+// --- incidents: one escalation per problem ----------------------------------------------
+
+const EVERYONE = [...G1, ...G2, ...G3];
+const all = (behaviour) => Object.fromEntries(EVERYONE.map((n) => [n, behaviour]));
+
+/** The Pipe's delivery of `message` on duty-topic, with `attributes` as SNS message attributes. */
+const delivery = (message, attributes) =>
+  sqsRecord(envelope('duty-topic', message, attributes ? { MessageAttributes: attributes } : {}), `sqs-${randomId()}`);
+
+/** Resolves once the simulator has started `count` contacts. */
+async function contactsStarted(count) {
+  for (let i = 0; i < 300; i += 1) {
+    const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
+    if (contacts.length >= count) return contacts;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the simulator never started ${count} contacts`);
+}
+
+const resolvesWhileRinging = [
+  ['an alarm back to OK', alarmMessage('db-cpu', 'ALARM'), undefined, alarmMessage('db-cpu', 'OK'), undefined],
+  ['an explicit resolve by dedup key', 'The primary database is down.', { dedupKey: { Type: 'String', Value: 'db/primary' }, action: { Type: 'String', Value: 'trigger' } },
+    'The primary database answers again.', { dedupKey: { Type: 'String', Value: 'db/primary' }, action: { Type: 'String', Value: 'resolve' } }],
+];
+for (const [what, trigger, triggerAttributes, resolve, resolveAttributes] of resolvesWhileRinging) {
+  test(`${what} while the group is ringing stops its calls, and the escalation ends resolved`, async () => {
+    await local.script(all(never));
+    const ringing = local.run([delivery(trigger, triggerAttributes)]);
+    const started = await contactsStarted(1);
+    const resolving = await local.run([delivery(resolve, resolveAttributes)], { keepIncidents: true });
+    const run = await ringing;
+    const [child] = run.children;
+    const story = timeline(child).join('\n');
+    assert.equal(child.error, null, story);
+    assert.equal(child.output.outcome.status, 'resolved', story);
+    assert.match(child.output.outcome.summary, /resolved .* before anyone acknowledged/, story);
+    assert.match(path(child), /CheckCalls → WhatNext → EndEscalation → WhatNext → ResolvedBySource → PublishOutcome → Done$/, story);
+    const stopped = child.output.history.at(-1).calls;
+    assert.ok(stopped.length >= started.length && stopped.every((c) => c.status === 'stopped'), story);
+    const stops = (await local.requests()).filter((r) => r.operation === 'StopContact');
+    assert.equal(stops.length, stopped.length, `every ringing call was hung up\n${story}`);
+    assert.deepEqual(child.published.map((m) => m.Subject), ['lambda-connect: resolved'], story);
+    assert.equal(child.output.history.length, 1, `no further attempt\n${story}`);
+    // The resolving alert rang nobody and said which escalation it stopped.
+    const [resolver] = resolving.children;
+    assert.equal(resolver.output.outcome.status, 'resolved');
+    assert.match(resolver.output.outcome.summary, new RegExp(`escalation ${child.name}, still ringing for it, stops at its next check`));
+    const starts = (await local.requests()).filter((r) => r.operation === 'StartOutboundVoiceContact');
+    assert.equal(starts.length, stops.length, `nobody was rung after the resolve\n${story}`);
+  });
+}
+
+test('a flapping alarm (ALARM, OK, ALARM) is exactly two incidents: the second ALARM rings again', async () => {
+  await local.script(all(ack(1)));
+  const first = await local.run([delivery(alarmMessage('db-flap', 'ALARM'))]);
+  const ok = await local.run([delivery(alarmMessage('db-flap', 'OK'))], { keepIncidents: true });
+  const second = await local.run([delivery(alarmMessage('db-flap', 'ALARM'))], { keepIncidents: true });
+  const statuses = [first, ok, second].map((run) => run.children[0].output.outcome.status);
+  assert.deepEqual(statuses, ['acknowledged', 'resolved', 'acknowledged']);
+  assert.match(ok.children[0].output.outcome.summary, new RegExp(`the incident escalation ${first.children[0].name} opened is closed`));
+  const rang = [first, second].map((run) => run.children[0].output.outcome.callsPlaced);
+  assert.ok(rang.every((calls) => calls > 0), `both incidents rang: ${rang}`);
+  const [item] = await local.incidents();
+  assert.equal(item.escalationId.S, second.children[0].name, 'the item is the second incident');
+  assert.equal(item.status.S, 'acknowledged');
+});
+
+test('the same alarm delivered 50 times in a minute is one escalation: each number is rung once per attempt', async () => {
+  await local.script(all(ack(3)));
+  await local.forgetIncidents();
+  const batches = Array.from({ length: 5 }, () => Array.from({ length: 10 }, () => delivery(alarmMessage('db-storm', 'ALARM'))));
+  const runs = await Promise.all(batches.map((batch) => local.run(batch, { keepIncidents: true })));
+  const children = runs.flatMap((run) => run.children);
+  const story = children.filter((c) => c.output?.outcome?.status !== 'joined').map((c) => timeline(c).join('\n')).join('\n\n');
+  assert.equal(children.length, 50, story);
+  const byStatus = Object.groupBy(children, (c) => c.output.outcome.status);
+  assert.equal(byStatus.acknowledged?.length, 1, story);
+  assert.equal(byStatus.joined?.length, 49, story);
+  for (const joined of byStatus.joined) {
+    assert.match(path(joined), /ResolveRoster → DoesItPage → NobodyPaged → PublishOutcome → Done$/);
+    assert.equal(joined.published[0].Subject, 'lambda-connect: joined');
+  }
+  const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
+  const numbers = contacts.map((c) => c.destination);
+  assert.equal(new Set(numbers).size, numbers.length, `each number rung once\n${numbers.map(mask).join(', ')}`);
+  const [item] = await local.incidents();
+  assert.equal(item.alerts.N, '50');
+});
+
+test('when the incident store is down the alert still rings, and the problem is reported', async () => {
+  await local.configure({ ...MAPPING, INCIDENT_TABLE: 'lambda-connect-no-such-table' });
+  try {
+    await local.script(all(ack(1)));
+    const run = await local.run([delivery(alarmMessage('db-down', 'ALARM'))]);
+    const [child] = run.children;
+    const story = timeline(child).join('\n');
+    assert.equal(child.output.outcome.status, 'acknowledged', story);
+    assert.ok(child.output.outcome.callsPlaced > 0, story);
+    const problem = child.output.outcome.problems.find((p) => p.source === 'INCIDENT_TABLE');
+    assert.match(problem?.message ?? '', /ResourceNotFoundException.*rung as a new incident/, story);
+    assert.match(child.published[0].Message, /INCIDENT_TABLE/, 'the outcome notification reports it');
+  } finally {
+    await local.configure(MAPPING);
+  }
+});
+
+test('a dry run leaves no trace in the incident store, and does not stop a real alert from ringing', async () => {
+  await local.script(all(ack(1)));
+  const dry = await local.run([delivery(alarmMessage('db-dry', 'ALARM'), { dryRun: { Type: 'String', Value: 'true' } })]);
+  assert.equal(dry.children[0].output.outcome.status, 'dryRun');
+  assert.deepEqual(await local.incidents(), []);
+  const real = await local.run([delivery(alarmMessage('db-dry', 'ALARM'))], { keepIncidents: true });
+  assert.equal(real.children[0].output.outcome.status, 'acknowledged');
+  assert.equal((await local.incidents()).length, 1);
 });

@@ -46,6 +46,8 @@ const BINARIES = { 'fail-safe-call': 'place-call' };
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local-test-secret' };
 /** The call ledger's table, created in the local DynamoDB-protocol server at start. */
 export const LEDGER_TABLE = 'lambda-connect-call-ledger';
+/** The open incidents' table, created beside it. */
+export const INCIDENT_TABLE = 'lambda-connect-incidents';
 /** Step Functions refuses a state input or output larger than this (UTF-8 bytes of its JSON). */
 export const STATE_DATA_LIMIT_BYTES = 262_144;
 
@@ -62,6 +64,7 @@ export const DEFAULT_ENV = {
   CALL_STATE_CHECK_INTERVAL_SECONDS: '8',
   CALL_POLL_INTERVAL_SECONDS: '1',
   CALL_LEDGER_TABLE: LEDGER_TABLE,
+  INCIDENT_TABLE,
   RUST_LOG: 'info',
 };
 
@@ -166,14 +169,19 @@ export async function dynamodb(url, operation, body) {
   return json;
 }
 
-/** Creates the ledger table, and checks that conditional writes are enforced as DynamoDB does. */
-async function prepareLedger(url) {
-  await dynamodb(url, 'CreateTable', {
-    TableName: LEDGER_TABLE,
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+/**
+ * Creates the ledger and incident tables, and checks that conditional writes are enforced as
+ * DynamoDB does.
+ */
+async function prepareTables(url) {
+  for (const TableName of [LEDGER_TABLE, INCIDENT_TABLE]) {
+    await dynamodb(url, 'CreateTable', {
+      TableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  }
   const put = { TableName: LEDGER_TABLE, Item: { pk: { S: 'harness-check' } }, ConditionExpression: 'attribute_not_exists(pk)' };
   await dynamodb(url, 'PutItem', put);
   let refused = null;
@@ -258,7 +266,7 @@ export class LocalEscalation {
           .then((server) => { local.sim = server; }),
         startMoto(join(local.logDir, 'dynamodb.log')).then(async (server) => {
           local.dynamodb = server;
-          await prepareLedger(server.url);
+          await prepareTables(server.url);
         }),
       ];
       // Wait for all three, so that none is left running when one fails.
@@ -330,10 +338,26 @@ export class LocalEscalation {
 
   /** Every item of the call ledger's table (DynamoDB JSON), in no particular order. */
   async ledger() {
+    return this.scan(LEDGER_TABLE);
+  }
+
+  /** Every item of the incident table (DynamoDB JSON), in no particular order. */
+  async incidents() {
+    return this.scan(INCIDENT_TABLE);
+  }
+
+  /** Deletes every incident, so a scenario does not join one an earlier scenario left open. */
+  async forgetIncidents() {
+    for (const item of await this.incidents()) {
+      await dynamodb(this.dynamodb.url, 'DeleteItem', { TableName: INCIDENT_TABLE, Key: { pk: item.pk } });
+    }
+  }
+
+  async scan(TableName) {
     const items = [];
     let ExclusiveStartKey;
     do {
-      const page = await dynamodb(this.dynamodb.url, 'Scan', { TableName: LEDGER_TABLE, ExclusiveStartKey });
+      const page = await dynamodb(this.dynamodb.url, 'Scan', { TableName, ExclusiveStartKey });
       items.push(...page.Items);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -345,9 +369,11 @@ export class LocalEscalation {
    * (e.g. `{ CheckCalls: 'Lambda.Unknown' }`) to exercise the fail-safe path. `registry`
    * (name → execution) holds the executions started so far, for StartExecution's name rules;
    * each run starts with an empty one unless given one. `definition` runs another workflow
-   * definition than the deployed one (see loadDefinition).
+   * definition than the deployed one (see loadDefinition). Each run starts with no incident
+   * open unless `keepIncidents` (runs that overlap, or build on an earlier one's incident).
    */
-  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map(), definition = DEFINITION } = {}) {
+  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map(), definition = DEFINITION, keepIncidents = false } = {}) {
+    if (!keepIncidents) await this.forgetIncidents();
     process.env.AWS_ENDPOINT_URL_LAMBDA = this.lambdaUrl;
     process.env.AWS_REGION = REGION;
     Object.assign(process.env, CREDENTIALS);
@@ -385,7 +411,7 @@ export class LocalEscalation {
         arn: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date().toISOString(),
       };
       registry.set(name, execution);
-      children.push(this.run(childInput, { executionName: name, failStates, registry, definition }).then((run) => {
+      children.push(this.run(childInput, { executionName: name, failStates, registry, definition, keepIncidents: true }).then((run) => {
         execution.status = run.error ? 'FAILED' : 'SUCCEEDED';
         return { name, ...run };
       }));

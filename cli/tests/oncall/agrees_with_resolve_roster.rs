@@ -4,6 +4,7 @@
 //! what names the run or the store differs: the id, the start time, and the files' location
 //! (a path for the CLI, s3://bucket/key for the Lambda), which is normalised away.
 
+use adapters::incidents::DynamoIncidents;
 use adapters::s3::S3Store;
 use chrono::{DateTime, Utc};
 use domain::clock::FixedClock;
@@ -119,7 +120,12 @@ async fn lambda(case: &Case, env: &[(&str, &str)], at: &str) -> Value {
     let config = RosterConfig::from_env(&lookup).unwrap();
     let input = case.topic.map_or_else(|| json!({}), |topic| json!({"topicArn": arn(topic)}));
     let now: DateTime<Utc> = DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&Utc);
-    let deps = Deps { store: S3Store::new(server.client(), BUCKET), config, clock: FixedClock(now) };
+    let deps = Deps {
+        store: S3Store::new(server.client(), BUCKET),
+        config,
+        clock: FixedClock(now),
+        incidents: None::<DynamoIncidents>,
+    };
     let state = handle(&deps, input).await.unwrap();
     normalise(serde_json::to_value(state).unwrap(), &format!("s3://{BUCKET}/"))
 }

@@ -14,6 +14,12 @@
 //! the poll decided in one step) still gets the calls back, so an execution that started
 //! before an upgrade finishes on the new code.
 //!
+//! With an incident table (`INCIDENT_TABLE`) each poll also reads the incident its escalation
+//! opened ([`domain::incident_store::watch`]): once the source resolved it, the escalation
+//! ends as resolved and the live calls are hung up. An acknowledgement marks the incident
+//! acknowledged, and an escalation that ends without one closes it. A store that fails never
+//! fails the poll: the escalation goes on, and the problem is reported once.
+//!
 //! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
 //! handler once per instance; the handler depends on the domain's ports and rules
 //! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
@@ -24,8 +30,10 @@ use domain::clock::Clock;
 use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
 use domain::escalation::ack::AckRule;
 use domain::escalation::call_state::{call_state, unknown_contact, update};
-use domain::escalation::decision::decide;
+use domain::escalation::decision::{decide, ended_by_source};
+use domain::incident_store::{IncidentStoreError, IncidentWatch, STORE_SETTING, Watch, settle, watch};
 use domain::payload::{CallRecord, CallStatus, CheckCallsRequest, EscalationState};
+use domain::problem::Problem;
 use lambda_runtime::Diagnostic;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -33,10 +41,12 @@ use tracing::{info, warn};
 
 /// What the handler needs, built once at init.
 #[derive(Debug)]
-pub struct Deps<C, K> {
+pub struct Deps<C, K, I> {
     pub connect: C,
     pub ack: AckRule,
     pub clock: K,
+    /// The open incidents; `None` when no table is configured.
+    pub incidents: Option<I>,
 }
 
 /// Why the calls could not be checked. The ASL's Retry/Catch name the `error_type`s.
@@ -106,8 +116,8 @@ pub enum Response {
 }
 
 /// Answers either shape of request; see [`poll`] and [`handle`].
-pub async fn respond<C: ContactReader, K: Clock>(
-    deps: &Deps<C, K>,
+pub async fn respond<C: ContactReader, K: Clock, I: IncidentWatch>(
+    deps: &Deps<C, K, I>,
     request: Request,
 ) -> Result<Response, CheckContactError> {
     // Boxed: the two futures side by side nest the SDK's deeply enough to pass the compiler's
@@ -122,22 +132,53 @@ pub async fn respond<C: ContactReader, K: Clock>(
 /// engine's decision on them. The returned state has `decision` set, and `hangUp` lists the
 /// calls the decision ended while they were still live (next-target hangs them up).
 #[tracing::instrument(skip_all, fields(escalation_id = %state.escalation_id, attempt = state.current.index))]
-pub async fn poll<C: ContactReader, K: Clock>(
-    deps: &Deps<C, K>,
+pub async fn poll<C: ContactReader, K: Clock, I: IncidentWatch>(
+    deps: &Deps<C, K, I>,
     mut state: EscalationState,
 ) -> Result<EscalationState, CheckContactError> {
     check_all(deps, &mut state.calls).await?;
-    let step = decide(&state, deps.clock.now());
+    let watched = match &deps.incidents {
+        Some(incidents) => watch(incidents, &state).await,
+        None => Watch::Ringing,
+    };
+    let now = deps.clock.now();
+    let mut step = match watched {
+        Watch::Ended(why) => ended_by_source(&state, now, why),
+        Watch::Ringing => decide(&state, now),
+        Watch::Unreadable(err) => {
+            store_failed(&mut state, &err, "the escalation goes on");
+            decide(&state, now)
+        }
+    };
     if let Some(decision) = &step.state.decision {
         info!(action = ?decision.action, reason = %decision.reason, hang_up = step.stop.len(), "decided");
+    }
+    if let Some(incidents) = &deps.incidents
+        && let Err(err) = settle(incidents, &step.state, now).await
+    {
+        store_failed(&mut step.state, &err, "the next trigger of the incident may not ring until its hold ends");
     }
     Ok(step.handed_on())
 }
 
+/// Logs a store failure, and keeps it as a problem of the escalation (and of its outcome, if
+/// it has one) once: a store that stays down must not grow the state poll after poll.
+fn store_failed(state: &mut EscalationState, err: &IncidentStoreError, consequence: &str) {
+    warn!(error = %err, "incident store failed");
+    if state.problems.iter().any(|p| p.source == STORE_SETTING) {
+        return;
+    }
+    let problem = Problem::warning(STORE_SETTING, None, format!("{err}: {consequence}"));
+    if let Some(outcome) = &mut state.outcome {
+        outcome.problems.push(problem.clone());
+    }
+    state.problems.push(problem);
+}
+
 /// Returns the calls with their statuses brought up to date, in the same order.
 #[tracing::instrument(skip_all, fields(escalation_id = request.escalation_id.as_deref().unwrap_or("-"), calls = request.calls.len()))]
-pub async fn handle<C: ContactReader, K: Clock>(
-    deps: &Deps<C, K>,
+pub async fn handle<C: ContactReader, K: Clock, I>(
+    deps: &Deps<C, K, I>,
     request: CheckCallsRequest,
 ) -> Result<Vec<CallRecord>, CheckContactError> {
     let mut calls = request.calls;
@@ -145,8 +186,8 @@ pub async fn handle<C: ContactReader, K: Clock>(
     Ok(calls)
 }
 
-async fn check_all<C: ContactReader, K: Clock>(
-    deps: &Deps<C, K>,
+async fn check_all<C: ContactReader, K: Clock, I>(
+    deps: &Deps<C, K, I>,
     calls: &mut [CallRecord],
 ) -> Result<(), CheckContactError> {
     for call in calls {
@@ -158,8 +199,8 @@ async fn check_all<C: ContactReader, K: Clock>(
     Ok(())
 }
 
-async fn check<C: ContactReader, K: Clock>(
-    deps: &Deps<C, K>,
+async fn check<C: ContactReader, K: Clock, I>(
+    deps: &Deps<C, K, I>,
     contact_id: &str,
     call: &mut CallRecord,
 ) -> Result<(), CheckContactError> {

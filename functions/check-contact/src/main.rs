@@ -1,7 +1,9 @@
 use adapters::connect::{AwsConnect, connect_client};
+use adapters::incidents::DynamoIncidents;
+use adapters::ledger::dynamodb_client;
 use check_contact::{Deps, Request, respond};
 use domain::clock::SystemClock;
-use domain::config::{ProcessEnv, instance_id};
+use domain::config::{ProcessEnv, incident_table, instance_id};
 use domain::escalation::ack::AckRule;
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -13,7 +15,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     if ack.is_legacy() {
         tracing::warn!(attribute = %ack.attribute, "legacy acknowledgement: an answer counts, voicemail too");
     }
-    let client = connect_client(&adapters::sdk_config().await);
-    let deps = Deps { connect: AwsConnect::new(client, instance), ack, clock: SystemClock };
+    let sdk_config = adapters::sdk_config().await;
+    let client = connect_client(&sdk_config);
+    let incidents = incident_table(&ProcessEnv).map(|table| DynamoIncidents::new(dynamodb_client(&sdk_config), table));
+    let deps = Deps { connect: AwsConnect::new(client, instance), ack, clock: SystemClock, incidents };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Request>| respond(&deps, event.payload))).await
 }

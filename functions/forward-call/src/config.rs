@@ -22,6 +22,9 @@ pub struct ForwardCallConfig {
     pub slack_webhook_url_parameter: Option<String>,
     /// `ROSTER_TIME_ZONE`, default Asia/Tokyo: "today" for roster destinations.
     pub time_zone: Tz,
+    /// `INCIDENT_TABLE`: where answered requests are recorded, so a replay is refused; unset
+    /// means no record (every verified request is answered).
+    pub incident_table: Option<String>,
 }
 
 fn var(env: &impl Env, name: &str) -> Option<String> {
@@ -52,6 +55,7 @@ impl ForwardCallConfig {
             webhook_url,
             slack_webhook_url_parameter: var(env, "SLACK_WEBHOOK_URL_PARAMETER"),
             time_zone,
+            incident_table: domain::config::incident_table(env),
         })
     }
 }

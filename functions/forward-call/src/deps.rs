@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use adapters::incidents::DynamoIncidents;
+use adapters::ledger::dynamodb_client;
 use adapters::slack::{SlackNotifier, SlackSettings, notifier_from_parameter};
 use adapters::ssm::read_secure_parameter;
 use tracing::error;
@@ -14,9 +16,11 @@ use crate::signature::AuthTokens;
 pub const SLACK_BUDGET: Duration = Duration::from_millis(2500);
 
 #[derive(Debug)]
-pub struct Deps<S, N> {
+pub struct Deps<S, N, A> {
     pub store: S,
     pub notifier: N,
+    /// The requests answered before; `None` when no incident table is configured.
+    pub answered: Option<A>,
     pub tokens: AuthTokens,
     pub config: ForwardCallConfig,
     /// The longest a Slack post may hold up the answer.
@@ -26,7 +30,7 @@ pub struct Deps<S, N> {
 /// The production notifier: pauses with tokio's timer.
 pub type Slack = SlackNotifier<fn(Duration) -> tokio::time::Sleep>;
 
-impl Deps<adapters::s3::S3Store, Option<Slack>> {
+impl Deps<adapters::s3::S3Store, Option<Slack>, DynamoIncidents> {
     /// Builds the clients and reads the secrets, once, at init. The auth token is required
     /// (without it no request can be trusted); Slack is optional, and a webhook URL that
     /// cannot be read only turns Slack off, with an error in the log.
@@ -49,6 +53,7 @@ impl Deps<adapters::s3::S3Store, Option<Slack>> {
             }
         };
         let store = adapters::s3::S3Store::new(adapters::s3::s3_client(aws), config.bucket.clone());
-        Ok(Self { store, notifier, tokens, config, slack_budget: SLACK_BUDGET })
+        let answered = config.incident_table.as_ref().map(|table| DynamoIncidents::new(dynamodb_client(aws), table));
+        Ok(Self { store, notifier, answered, tokens, config, slack_budget: SLACK_BUDGET })
     }
 }

@@ -6,7 +6,10 @@
 //! A verified caller always gets valid TwiML: an unknown number, an unreadable file or any
 //! other fault answers the apology and is reported, because anything else makes Twilio
 //! play its "application error" message to a customer. Only a request that is not
-//! Twilio's is refused (403, no TwiML).
+//! Twilio's is refused (403, no TwiML), and so is a signed request answered before (409,
+//! no TwiML, no Slack post): with an incident table (`INCIDENT_TABLE`) each answered request's
+//! CallSid is recorded ([`domain::answered`]), so a captured request replayed later forwards
+//! nothing and posts nothing. The dial result is its own request: it is answered once too.
 //!
 //! # Layout
 //!
@@ -37,6 +40,7 @@ use adapters::slack::{Notify, SlackMessage};
 use aws_lambda_events::event::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
 use chrono::{DateTime, Utc};
+use domain::answered::AnsweredRequests;
 use domain::phone::mask;
 use domain::problem::{Problem, Severity};
 use domain::store::ObjectStore;
@@ -53,8 +57,8 @@ use crate::verify::TwilioRequest;
     skip_all,
     fields(request_id = request.request_context.request_id.as_deref().unwrap_or_default(), call_sid)
 )]
-pub async fn handle<S: ObjectStore, N: Notify>(
-    deps: &Deps<S, N>,
+pub async fn handle<S: ObjectStore, N: Notify, A: AnsweredRequests>(
+    deps: &Deps<S, N, A>,
     request: LambdaFunctionUrlRequest,
     now: DateTime<Utc>,
 ) -> LambdaFunctionUrlResponse {
@@ -66,10 +70,38 @@ pub async fn handle<S: ObjectStore, N: Notify>(
         }
     };
     tracing::Span::current().record("call_sid", twilio.get("CallSid"));
+    if answered_before(deps, &twilio, now).await {
+        warn!("refused a signed request answered before (a replay)");
+        return respond(409, "text/plain; charset=utf-8", "Conflict: this request was answered before".to_owned());
+    }
     let (twiml, message) =
         if twilio.dial_result { dial_result(deps, &twilio).await } else { incoming(deps, &twilio, now).await };
     deliver::deliver(&deps.notifier, deps.slack_budget, message).await;
     respond(200, "text/xml; charset=utf-8", twiml)
+}
+
+/// True when `twilio`'s request was answered before. A request without a CallSid, or a store
+/// that fails, counts as new: a caller is never refused for want of a record.
+async fn answered_before<S, N, A: AnsweredRequests>(
+    deps: &Deps<S, N, A>,
+    twilio: &TwilioRequest,
+    now: DateTime<Utc>,
+) -> bool {
+    let (Some(answered), call_sid) = (&deps.answered, twilio.get("CallSid")) else {
+        return false;
+    };
+    if call_sid.is_empty() {
+        return false;
+    }
+    let step = if twilio.dial_result { "dial-result" } else { "call" };
+    let request = format!("twilio#{}#{call_sid}#{step}", twilio.get("AccountSid"));
+    match answered.first_answer(&request, now).await {
+        Ok(first) => !first,
+        Err(err) => {
+            warn!(error = %err, "could not record the request as answered; answering it anyway");
+            false
+        }
+    }
 }
 
 /// Answers one request when the function could not start (`problem`: a setting or a secret
@@ -82,8 +114,8 @@ pub fn answer_unconfigured(problem: &str) -> LambdaFunctionUrlResponse {
 }
 
 /// A call to forward: the dial, or the apology.
-async fn incoming<S: ObjectStore, N>(
-    deps: &Deps<S, N>,
+async fn incoming<S: ObjectStore, N, A>(
+    deps: &Deps<S, N, A>,
     twilio: &TwilioRequest,
     now: DateTime<Utc>,
 ) -> (String, Option<SlackMessage>) {
@@ -119,7 +151,10 @@ async fn incoming<S: ObjectStore, N>(
 
 /// Twilio's report of how the `<Dial>` ended: an answered call hangs up, any other gets the
 /// entry's apology and a post.
-async fn dial_result<S: ObjectStore, N>(deps: &Deps<S, N>, twilio: &TwilioRequest) -> (String, Option<SlackMessage>) {
+async fn dial_result<S: ObjectStore, N, A>(
+    deps: &Deps<S, N, A>,
+    twilio: &TwilioRequest,
+) -> (String, Option<SlackMessage>) {
     let status = twilio.get("DialCallStatus");
     let called = twilio.get("To");
     if matches!(status, "completed" | "answered") {

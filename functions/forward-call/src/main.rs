@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::sync::OnceLock;
 
+use adapters::incidents::DynamoIncidents;
 use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
 use domain::clock::{Clock, SystemClock};
 use domain::config::ProcessEnv;
@@ -29,7 +30,7 @@ async fn main() -> Result<(), Error> {
     // a request finding them unread tries again, so one bad moment never pins the instance to
     // the apology. Lambda runs one request at a time per instance.
     let aws = adapters::sdk_config().await;
-    let deps: OnceLock<Deps<adapters::s3::S3Store, Option<Slack>>> = OnceLock::new();
+    let deps: OnceLock<Deps<adapters::s3::S3Store, Option<Slack>, DynamoIncidents>> = OnceLock::new();
     // First at init, so that the first caller does not wait for it.
     match Deps::init(&aws, config.clone()).await {
         Ok(ready) => {

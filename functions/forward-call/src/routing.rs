@@ -210,6 +210,7 @@ mod tests {
             webhook_url: None,
             slack_webhook_url_parameter: None,
             time_zone: chrono_tz::Tz::Asia__Tokyo,
+            incident_table: None,
         }
     }
 

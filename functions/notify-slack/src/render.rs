@@ -53,8 +53,14 @@ pub fn outcome_message(outcome: &Outcome, context: &Context) -> SlackMessage {
         }
         OutcomeStatus::NobodyAcknowledged => format!(":rotating_light: *{title}: nobody acknowledged*"),
         OutcomeStatus::DryRun => format!(":test_tube: *{title}: dry run*, nobody was called"),
+        OutcomeStatus::Resolved if outcome.calls_placed > 0 => {
+            format!(
+                ":large_green_circle: *{title}: resolved by the source* before anyone acknowledged; the calls were stopped"
+            )
+        }
         OutcomeStatus::Resolved => format!(":large_green_circle: *{title}: resolved by the source*, nobody was called"),
         OutcomeStatus::Notice => format!(":information_source: *{title}: notice*, nobody was called"),
+        OutcomeStatus::Joined => format!(":link: *{title}: joined the open incident*, nobody was called again"),
     };
     text.push('\n');
     if let Some(id) = &context.escalation_id {
@@ -284,6 +290,7 @@ pub(crate) mod tests {
     #[test]
     fn a_resolve_and_a_notice_say_nobody_was_called_and_why() {
         let mut o = outcome(OutcomeStatus::Resolved);
+        (o.attempts_made, o.calls_placed) = (0, 0);
         o.summary = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:db is back to OK: nobody was rung".into();
         let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
         assert!(
@@ -293,6 +300,24 @@ pub(crate) mod tests {
         assert!(text.contains("alarm:db is back to OK"), "{text}");
         let text = outcome_message(&outcome(OutcomeStatus::Notice), &Context::of(&Value::Null, None)).text;
         assert!(text.starts_with(":information_source: *Escalation: notice*, nobody was called"), "{text}");
+    }
+
+    #[test]
+    fn a_resolve_while_ringing_says_the_calls_were_stopped_and_a_joined_alert_names_its_incident() {
+        let mut o = outcome(OutcomeStatus::Resolved);
+        o.calls_placed = 2;
+        let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
+        assert!(
+            text.starts_with(
+                ":large_green_circle: *Escalation: resolved by the source* before anyone acknowledged; the calls were stopped"
+            ),
+            "{text}"
+        );
+        let mut o = outcome(OutcomeStatus::Joined);
+        o.summary = "db is already open (ringing, escalation e1): this alert joined it".into();
+        let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
+        assert!(text.starts_with(":link: *Escalation: joined the open incident*, nobody was called again"), "{text}");
+        assert!(text.contains("escalation e1"), "{text}");
     }
 
     #[test]

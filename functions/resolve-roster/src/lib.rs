@@ -4,6 +4,10 @@
 //! states need. Broken files become `problems` and a plan that rings the fallback number;
 //! only a transient S3 failure is an error, for the workflow to retry.
 //!
+//! With an incident table (`INCIDENT_TABLE`) it also claims the alert's incident
+//! ([`domain::incident_store::claim_incident`]): a trigger opens it or joins the open one (which rings
+//! nobody again), a resolve ends it. A store that fails is a problem, and the alert rings.
+//!
 //! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
 //! handler once per instance; the handler depends on the domain's ports and rules
 //! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
@@ -13,6 +17,7 @@ use chrono::{DateTime, Utc};
 use domain::alert::AlertInput;
 use domain::clock::Clock;
 use domain::config::{ConfigError, RosterConfig};
+use domain::incident_store::{IncidentClaims, claim_incident};
 use domain::payload::EscalationState;
 use domain::problem::Severity;
 use domain::resolve::{ResolveError, resolve, resolve_unconfigured};
@@ -24,10 +29,12 @@ use tracing::{error, info, warn};
 
 /// What the handler needs, built once at init.
 #[derive(Debug)]
-pub struct Deps<S, K> {
+pub struct Deps<S, K, I> {
     pub store: S,
     pub config: RosterConfig,
     pub clock: K,
+    /// The open incidents; `None` when no table is configured (every trigger rings).
+    pub incidents: Option<I>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +52,16 @@ impl From<Error> for Diagnostic {
 /// the execution; any other event (an SNS event from `sam local invoke`, a console test) is
 /// taken as the execution input itself.
 #[tracing::instrument(skip_all, fields(escalation_id = tracing::field::Empty))]
-pub async fn handle<S: ObjectStore, K: Clock>(deps: &Deps<S, K>, event: Value) -> Result<EscalationState, Error> {
+pub async fn handle<S: ObjectStore, K: Clock, I: IncidentClaims>(
+    deps: &Deps<S, K, I>,
+    event: Value,
+) -> Result<EscalationState, Error> {
     let now = deps.clock.now();
     let (alert, escalation_id) = read_event(event, now);
-    let planned = resolve(&deps.store, &deps.config, alert, escalation_id, now).await;
+    let planned = match (resolve(&deps.store, &deps.config, alert, escalation_id, now).await, &deps.incidents) {
+        (Ok(state), Some(incidents)) => Ok(claim_incident(incidents, state, now).await),
+        (planned, _) => planned,
+    };
     Ok(report(planned)?)
 }
 
@@ -133,9 +146,10 @@ mod tests {
     use domain::store::MemoryStore;
     use serde_json::json;
 
-    fn deps(store: MemoryStore) -> Deps<MemoryStore, FixedClock> {
+    fn deps(store: MemoryStore) -> Deps<MemoryStore, FixedClock, adapters::incidents::DynamoIncidents> {
         Deps {
             store,
+            incidents: None,
             clock: FixedClock(now()),
             config: RosterConfig {
                 bucket: "b".into(),

@@ -1,5 +1,5 @@
 //! The domain's ports carried out over the outside world: S3 for files, Amazon Connect for
-//! calls, DynamoDB for the call ledger, SSM for secrets, Slack for notifications.
+//! calls, DynamoDB for the call ledger and the open incidents, SSM for secrets, Slack for notifications.
 //!
 //! # Layer
 //!
@@ -15,10 +15,12 @@
 //! - [`s3`]: [`domain::store::ObjectStore`] over one bucket.
 //! - [`connect`]: [`domain::calls`]' call ports over Amazon Connect.
 //! - [`ledger`]: [`domain::ledger::CallLedger`] over a DynamoDB table.
+//! - [`incidents`]: [`domain::incident_store`]'s ports over a DynamoDB table.
 //! - [`ssm`]: SecureString parameters (webhook URLs, auth tokens).
 //! - [`slack`]: the Slack incoming-webhook notifier.
 
 pub mod connect;
+pub mod incidents;
 pub mod ledger;
 pub mod s3;
 pub mod sdk;

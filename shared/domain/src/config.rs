@@ -135,6 +135,11 @@ pub fn call_ledger_table(env: &impl Env) -> Option<String> {
     get(env, "CALL_LEDGER_TABLE")
 }
 
+/// `INCIDENT_TABLE`: the DynamoDB table of the open incidents, if one is configured.
+pub fn incident_table(env: &impl Env) -> Option<String> {
+    get(env, "INCIDENT_TABLE")
+}
+
 /// `CONNECT_EXTRA_DESTINATION_PHONE_NUMBER`: rung when nobody else can be.
 pub fn fallback_number(env: &impl Env) -> Result<PhoneNumber, ConfigError> {
     phone(env, "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER")

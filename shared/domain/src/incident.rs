@@ -22,6 +22,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::alert::{Alert, INPUT};
+use crate::incident_store::Claim;
 use crate::problem::Problem;
 
 /// The longest key kept as given; a longer one is replaced by its SHA-256, so the store's key
@@ -69,6 +70,10 @@ pub struct Incident {
     /// explicit action as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// What the incident store made of the alert ([`crate::incident_store`]); absent when no
+    /// store is configured, in a dry run, for a notice, and in `oncall plan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
 }
 
 /// What a project does with an alarm that has no data (`INSUFFICIENT_DATA`).
@@ -203,7 +208,7 @@ fn alarm_action(
 fn incident(key: String, action: IncidentAction, source: IncidentSource, state: Option<String>) -> Incident {
     let key = if key.chars().count() > MAX_KEY_CHARS { format!("sha256:{}", hex(key.as_bytes())) } else { key };
     let state = state.filter(|state| state.chars().count() <= MAX_STATE_CHARS);
-    Incident { key, action, source, state }
+    Incident { key, action, source, state, claim: None }
 }
 
 /// The key of an alert nothing else names: the SHA-256 of its subject and message, so the

@@ -20,10 +20,11 @@
 //!   the plan, placing a call, reading a call, the decision), with [`config`] (settings and
 //!   their bounds) and [`clock`] (where "now" comes from).
 //! - The ports the engine's decisions are carried out through: [`calls`] (Amazon Connect),
-//!   [`ledger`] (one call per token), [`store`] (files), and [`resolve`], which reads the
-//!   files an escalation starts from.
+//!   [`ledger`] (one call per token), [`store`] (files), [`answered`] (webhook requests
+//!   already answered), and [`resolve`], which reads the files an escalation starts from.
 //! - The words: [`alert`] (what arrived), [`incident`] (which problem it reports, and whether
-//!   it triggers, resolves or only notes it), [`message`] (what is spoken), [`phone`] (numbers,
+//!   it triggers, resolves or only notes it; [`incident_store`] keeps one escalation per
+//!   incident), [`message`] (what is spoken), [`phone`] (numbers,
 //!   masked whenever they are shown).
 //! - The contract with the state machine: [`payload`] (each step's input and output),
 //!   [`errors`] (the error names its Retry and Catch rules match), [`report`] (the failure
@@ -31,12 +32,14 @@
 //! - [`store`] also has the folder and in-memory stores.
 
 pub mod alert;
+pub mod answered;
 pub mod calls;
 pub mod clock;
 pub mod config;
 pub mod errors;
 pub mod escalation;
 pub mod incident;
+pub mod incident_store;
 pub mod ledger;
 pub mod mapping;
 pub mod message;

@@ -285,6 +285,9 @@ pub enum Action {
     /// The alert resolves its problem or only notes something (see [`crate::incident`]):
     /// nobody is rung, the outcome says why. Decided when the escalation starts.
     RingNobody,
+    /// The source resolved the incident while its escalation rang (see
+    /// [`crate::incident_store`]): the live calls are hung up and nobody more is rung.
+    Resolved,
 }
 
 /// The escalation's result: the execution's output and the outcome notification.
@@ -323,6 +326,8 @@ pub enum OutcomeStatus {
     Resolved,
     /// Recorded, not paged (an alarm without data, by default): nobody was rung.
     Notice,
+    /// The alert's incident was already open: it joined that escalation, nobody was rung again.
+    Joined,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 // Fixture helpers panic on purpose: a broken fixture is a failing test.
 #![allow(clippy::unwrap_used)]
 
+use adapters::incidents::DynamoIncidents;
 use adapters::s3::S3Store;
 use domain::clock::FixedClock;
 use domain::config::{ConfigError, RosterConfig};
@@ -177,6 +178,7 @@ async fn every_bad_input_still_rings_someone_and_names_the_problem() {
             store: S3Store::new(server.client(), BUCKET),
             config: config(row.mapping),
             clock: FixedClock(now()),
+            incidents: None::<DynamoIncidents>,
         };
         let state = handle(&deps, row.input.clone()).await.unwrap_or_else(|err| panic!("{}: {err}", row.story));
         assert_rings_and_names(row.story, &state, row.named);

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 use adapters::connect::AwsConnect;
+use adapters::incidents::DynamoIncidents;
 use adapters::ledger::DynamoLedger;
 use chrono::{DateTime, Timelike, Utc};
 use domain::alert::Alert;
@@ -58,7 +59,7 @@ fn script() -> Script {
 
 /// One DynamoDB-protocol server (moto) for every test of this binary; each world takes its
 /// own table, so no test sees another's ledger.
-fn dynamodb() -> &'static DynamoDbServer {
+pub(crate) fn dynamodb() -> &'static DynamoDbServer {
     static SERVER: std::sync::OnceLock<DynamoDbServer> = std::sync::OnceLock::new();
     SERVER.get_or_init(|| DynamoDbServer::start_blocking().unwrap())
 }
@@ -113,11 +114,12 @@ impl World {
         }
     }
 
-    fn check_deps(&self, attribute: &str) -> check_contact::Deps<AwsConnect, SimClock> {
+    fn check_deps(&self, attribute: &str) -> check_contact::Deps<AwsConnect, SimClock, DynamoIncidents> {
         check_contact::Deps {
             connect: self.connect.clone(),
             ack: AckRule { attribute: attribute.into() },
             clock: self.clock(),
+            incidents: None,
         }
     }
 
@@ -784,6 +786,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
         connect,
         ack: AckRule { attribute: "acknowledged".into() },
         clock: domain::clock::SystemClock,
+        incidents: None::<DynamoIncidents>,
     };
     let checked =
         check_contact::handle(&check, CheckCallsRequest { escalation_id: None, calls: vec![call] }).await.unwrap();

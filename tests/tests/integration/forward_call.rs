@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use adapters::incidents::DynamoIncidents;
 use adapters::s3::S3Store;
 use adapters::slack::{Notify, SlackError, SlackMessage};
 use aws_lambda_events::event::lambda_function_urls::{LambdaFunctionUrlRequest, LambdaFunctionUrlResponse};
@@ -137,20 +138,22 @@ fn config(webhook_url: Option<&str>) -> ForwardCallConfig {
         webhook_url: webhook_url.map(str::to_owned),
         slack_webhook_url_parameter: None,
         time_zone: chrono_tz::Tz::Asia__Tokyo,
+        incident_table: None,
     }
 }
 
-fn deps_with<S: ObjectStore>(store: S) -> Deps<S, Recorder> {
+fn deps_with<S: ObjectStore>(store: S) -> Deps<S, Recorder, DynamoIncidents> {
     Deps {
         store,
         notifier: Recorder::default(),
+        answered: None,
         tokens: AuthTokens::parse(TOKEN).unwrap(),
         config: config(Some(URL)),
         slack_budget: Duration::from_secs(2),
     }
 }
 
-fn deps() -> Deps<MemoryStore, Recorder> {
+fn deps() -> Deps<MemoryStore, Recorder, DynamoIncidents> {
     deps_with(MemoryStore::from([("forwarding.json", FORWARDING), ("team/phoneNumber.json", ROSTER)]))
 }
 
@@ -509,6 +512,48 @@ async fn an_answered_dial_hangs_up_and_an_unanswered_one_gets_the_apology() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Replays: a signed request verifies forever, so the answered ones are recorded.
+
+#[tokio::test]
+async fn a_replayed_signed_request_is_refused_without_forwarding_or_posting_again() {
+    let table = "answered-requests";
+    tokio::task::spawn_blocking(move || crate::calling::dynamodb().create_table(table).unwrap()).await.unwrap();
+    let deps = Deps { answered: Some(DynamoIncidents::new(crate::calling::dynamodb().sdk_client(), table)), ..deps() };
+    let call = call_to("+815012340001");
+    let first = handle(&deps, signed(&call), now()).await;
+    assert_eq!(dialled(&answer(&first)), ["+81312345678", "+819012345678"]);
+    let replayed = handle(&deps, signed(&call), now() + chrono::Duration::hours(3)).await;
+    assert_eq!(replayed.status_code, 409);
+    assert!(!replayed.body.as_deref().unwrap_or_default().contains("<Response>"), "no TwiML: nothing is forwarded");
+    assert_eq!(deps.notifier.texts().len(), 1, "posted once");
+
+    // The dial result of the same call is its own request, answered once as well.
+    let result = dial_result("+815012340001", "no-answer");
+    let dial = handle(&deps, signed_dial_result(&result), now()).await;
+    assert_eq!(names(&answer(&dial)), ["Response", "Say", "Hangup"]);
+    assert_eq!(handle(&deps, signed_dial_result(&result), now()).await.status_code, 409);
+    assert_eq!(deps.notifier.texts().len(), 2);
+
+    // Another call is answered.
+    let mut other = call_to("+815012340001");
+    other.retain(|(name, _)| *name != "CallSid");
+    other.push(("CallSid", "CA00000000000000000000000000000fff"));
+    assert_eq!(dialled(&answer(&handle(&deps, signed(&other), now()).await)), ["+81312345678", "+819012345678"]);
+}
+
+#[tokio::test]
+async fn a_record_that_cannot_be_written_never_refuses_a_caller() {
+    let deps = Deps {
+        answered: Some(DynamoIncidents::new(crate::calling::dynamodb().sdk_client(), "no-such-table")),
+        ..deps()
+    };
+    let call = call_to("+815012340001");
+    for _ in 0..2 {
+        assert_eq!(dialled(&answer(&handle(&deps, signed(&call), now()).await)), ["+81312345678", "+819012345678"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // The samples and the S3 adapter.
 
 #[tokio::test]
@@ -517,6 +562,7 @@ async fn the_sample_event_is_forwarded_with_the_sample_forwarding_file() {
     let deps = Deps {
         store: DirStore::new(workspace_root().join("samplejson")),
         notifier: Recorder::default(),
+        answered: None::<DynamoIncidents>,
         tokens: AuthTokens::parse("sample-twilio-auth-token").unwrap(),
         config: config(None),
         slack_budget: Duration::from_secs(2),

@@ -7,6 +7,7 @@
 mod bad_inputs;
 mod calling;
 mod forward_call;
+mod incidents;
 mod infra;
 mod layers;
 mod resolve_roster;

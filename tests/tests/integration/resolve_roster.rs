@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use adapters::incidents::DynamoIncidents;
 use adapters::s3::S3Store;
 use chrono::{DateTime, TimeZone, Utc};
 use domain::clock::FixedClock;
@@ -60,7 +61,12 @@ async fn server(objects: &[(&str, &Path)]) -> S3Server {
 }
 
 async fn run(server: &S3Server, mapping: Option<&str>, input: Value) -> EscalationState {
-    let deps = Deps { store: S3Store::new(server.client(), BUCKET), config: config(mapping), clock: FixedClock(now()) };
+    let deps = Deps {
+        store: S3Store::new(server.client(), BUCKET),
+        config: config(mapping),
+        clock: FixedClock(now()),
+        incidents: None::<DynamoIncidents>,
+    };
     handle(&deps, input).await.unwrap()
 }
 
@@ -232,7 +238,7 @@ async fn an_unreachable_s3_is_a_retryable_error_for_the_workflow() {
         .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(1))
         .build();
     let store = S3Store::new(aws_sdk_s3::Client::from_conf(sdk_config), BUCKET);
-    let deps = Deps { store, config: config(None), clock: FixedClock(now()) };
+    let deps = Deps { store, config: config(None), clock: FixedClock(now()), incidents: None::<DynamoIncidents> };
     let err = handle(&deps, json!({})).await.unwrap_err();
     let diagnostic = lambda_runtime::Diagnostic::from(err);
     assert_eq!(diagnostic.error_type, "RosterStoreUnavailable");

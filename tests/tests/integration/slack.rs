@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use adapters::incidents::DynamoIncidents;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -149,10 +150,11 @@ fn signed_call() -> LambdaFunctionUrlRequest {
     .unwrap()
 }
 
-fn forward_deps<N: Notify>(notifier: N, budget: Duration) -> forward_call::Deps<MemoryStore, N> {
+fn forward_deps<N: Notify>(notifier: N, budget: Duration) -> forward_call::Deps<MemoryStore, N, DynamoIncidents> {
     forward_call::Deps {
         store: MemoryStore::from([("forwarding.json", FORWARDING)]),
         notifier,
+        answered: None,
         tokens: AuthTokens::parse(TOKEN).unwrap(),
         config: ForwardCallConfig {
             bucket: "b".into(),
@@ -161,6 +163,7 @@ fn forward_deps<N: Notify>(notifier: N, budget: Duration) -> forward_call::Deps<
             webhook_url: Some(URL.into()),
             slack_webhook_url_parameter: None,
             time_zone: chrono_tz::Tz::Asia__Tokyo,
+            incident_table: None,
         },
         slack_budget: budget,
     }

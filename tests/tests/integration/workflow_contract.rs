@@ -344,10 +344,22 @@ fn every_decision_has_its_branch_and_no_call_placed_reports_why_on_the_fail_safe
     let states: std::collections::BTreeMap<String, Value> = states(&definition()).into_iter().collect();
     // Every action check-contact can decide (the match fails to compile when one is added);
     // resolve-roster's own, ringing nobody, is DoesItPage's.
-    let actions = [Action::Wait, Action::NextAttempt, Action::Acknowledged, Action::Exhausted, Action::NoCallPlaced];
+    let actions = [
+        Action::Wait,
+        Action::NextAttempt,
+        Action::Acknowledged,
+        Action::Exhausted,
+        Action::NoCallPlaced,
+        Action::Resolved,
+    ];
     for action in actions.into_iter().chain([Action::RingNobody]) {
         match action {
-            Action::Wait | Action::NextAttempt | Action::Acknowledged | Action::Exhausted | Action::NoCallPlaced => {}
+            Action::Wait
+            | Action::NextAttempt
+            | Action::Acknowledged
+            | Action::Exhausted
+            | Action::NoCallPlaced
+            | Action::Resolved => {}
             Action::RingNobody => {
                 let rule = &states["DoesItPage"]["Choices"][0];
                 let name = serde_json::to_value(action).unwrap();

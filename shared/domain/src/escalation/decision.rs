@@ -86,13 +86,31 @@ pub enum StopResult {
 pub fn decide(state: &EscalationState, now: DateTime<Utc>) -> Step {
     let state = next_state(state, now);
     let attempt_over = matches!(&state.decision, Some(decision) if decision.action != Action::Wait);
-    let stop = match state.history.last() {
-        Some(finished) if attempt_over => {
-            finished.calls.iter().filter(|c| !c.status.is_final()).filter_map(|c| c.contact_id.clone()).collect()
-        }
-        _ => Vec::new(),
-    };
+    let stop = if attempt_over { live_calls_of_finished_attempt(&state) } else { Vec::new() };
     Step { state, stop }
+}
+
+/// The calls of the attempt that just ended that are still live.
+fn live_calls_of_finished_attempt(state: &EscalationState) -> Vec<ContactId> {
+    state.history.last().map_or_else(Vec::new, |finished| {
+        finished.calls.iter().filter(|c| !c.status.is_final()).filter_map(|c| c.contact_id.clone()).collect()
+    })
+}
+
+/// Ends the escalation because its incident ended elsewhere (`why`, see
+/// [`crate::incident_store::watch`]): the attempt's live calls are hung up and nobody more is
+/// rung. A key pressed in the meantime still wins: the decision is then [`decide`]'s.
+pub fn ended_by_source(state: &EscalationState, now: DateTime<Utc>, why: String) -> Step {
+    if first_acknowledgement(&state.calls).is_some() {
+        return decide(state, now);
+    }
+    let mut next = state.clone();
+    next.history_events = state.history_events.saturating_add(EVENTS_PER_POLL);
+    finish_attempt(&mut next, why.clone());
+    next.outcome = Some(Outcome { status: OutcomeStatus::Resolved, ..outcome_totals(&next, why.clone()) });
+    next.decision = Some(Decision { action: Action::Resolved, reason: why });
+    let stop = live_calls_of_finished_attempt(&next);
+    Step { state: next, stop }
 }
 
 impl Step {
@@ -494,6 +512,29 @@ mod tests {
         assert_eq!(next.history.len(), 1);
         assert_eq!(next.history[0].calls[0].status, CallStatus::Ringing);
         assert!(next.history[0].ended_because.contains("pressed the key"));
+    }
+
+    #[test]
+    fn an_incident_the_source_resolved_ends_the_escalation_and_stops_the_live_calls() {
+        let given = state(vec![call("+819011110001", CallStatus::Ringing), call("+819011110002", CallStatus::Busy)]);
+        let step = ended_by_source(&given, t(30), "the source resolved db before anyone acknowledged".into());
+        assert_eq!(action(&step.state), Action::Resolved);
+        assert_eq!(step.stop, vec![ContactId::from("contact-+819011110001")], "only the live call is hung up");
+        let outcome = step.state.outcome.as_ref().unwrap();
+        assert_eq!(outcome.status, OutcomeStatus::Resolved);
+        assert_eq!((outcome.attempts_made, outcome.calls_placed), (1, 2));
+        assert!(outcome.summary.contains("before anyone acknowledged"), "{}", outcome.summary);
+        assert!(step.state.calls.is_empty() && step.state.history[0].ended_because.contains("resolved"));
+        assert_eq!(step.state.history_events, given.history_events + EVENTS_PER_POLL);
+    }
+
+    #[test]
+    fn a_key_pressed_before_the_resolve_was_seen_still_acknowledges() {
+        let given =
+            state(vec![call("+819011110001", CallStatus::Ringing), call("+819011110002", CallStatus::Acknowledged)]);
+        let step = ended_by_source(&given, t(30), "resolved".into());
+        assert_eq!(step, decide(&given, t(30)));
+        assert_eq!(action(&step.state), Action::Acknowledged);
     }
 
     #[test]

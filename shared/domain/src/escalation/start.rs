@@ -202,6 +202,27 @@ fn not_paged(incident: &Incident, problems: &[Problem]) -> (Decision, Outcome) {
     (Decision { action: Action::RingNobody, reason: summary }, outcome)
 }
 
+/// Turns a started escalation into one that rings nobody, ending as `status` with `summary`:
+/// an alert whose incident is already open ([`crate::incident_store`]).
+pub fn ring_nobody(state: &mut EscalationState, status: OutcomeStatus, summary: String) {
+    state.attempts.clear();
+    state.current = CurrentAttempt { index: 0, group: None, phone_numbers: Vec::new(), wait_seconds: 0 };
+    state.history_events = EVENTS_BEFORE_FIRST_ATTEMPT;
+    state.decision = Some(Decision { action: Action::RingNobody, reason: summary.clone() });
+    state.outcome = Some(Outcome {
+        status,
+        summary,
+        acknowledged_by: None,
+        acknowledged_group: None,
+        acknowledged_at: None,
+        seconds_to_acknowledge: None,
+        attempts_made: 0,
+        calls_placed: 0,
+        call_list: Vec::new(),
+        problems: state.problems.clone(),
+    });
+}
+
 /// The most problems the state keeps; the rest are counted in one more. Every problem is
 /// logged by resolve-roster and shown by `oncall check`; the state only has to say enough.
 pub const MAX_KEPT_PROBLEMS: usize = 50;
