@@ -80,7 +80,7 @@ test('the duty group acknowledges on the first attempt, and the others\' calls a
   assert.equal(history.length, 1, story);
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
   assert.equal(dialled(contacts, G1[1])[0].stopped, true, `the still-ringing call is stopped\n${story}`);
-  assert.match(path(run), /ResolveRoster → DoesItPage → CallDutyGroup → WaitForAnswer.*CheckCalls → WhatNext → EndEscalation → WhatNext → Acknowledged → PublishOutcome → Done/);
+  assert.match(path(run), /ResolveRoster → DoesItPage → CallDutyGroup → WaitForAnswer.*CheckCalls → WhatNext → EndEscalation → WhatNext → Acknowledged → PublishOutcome → ReEscalateLater → Done/);
   assert.equal(run.published.length, 1);
   const notification = JSON.parse(run.published[0].Message);
   assert.equal(notification.outcome.status, 'acknowledged');
@@ -266,7 +266,7 @@ test('repeat-group mode rings the same group CALL_REPEAT_COUNT times, then ends 
   const { outcome, history } = run.output;
   assert.deepEqual(history.map((a) => a.group), ['group1', 'group1'], story);
   assert.equal(outcome.status, 'nobodyAcknowledged', story);
-  assert.match(path(run), /NobodyAcknowledged → PublishOutcome → Done/);
+  assert.match(path(run), /NobodyAcknowledged → PublishOutcome → ReEscalateLater → Done/);
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1, ...G1].sort(), 'only the duty group, twice');
 });
 
@@ -309,7 +309,7 @@ test('items the intake cannot name (no body, not even an object) still ring some
 /** Asserts an escalation that could read no roster ends as designed: fallback rung, outcome published, problem named. */
 function assertFallbackOnly({ run, contacts, story }, problem) {
   assert.equal(run.error, null, story);
-  assert.match(path(run), /Acknowledged → PublishOutcome → Done$/, story);
+  assert.match(path(run), /Acknowledged → PublishOutcome → ReEscalateLater → Done$/, story);
   assert.equal(run.output.roster, null, story);
   assert.equal(run.output.outcome.acknowledgedBy, mask(FALLBACK), story);
   assert.deepEqual(contacts.map((c) => c.destination), [FALLBACK], story);
@@ -362,7 +362,7 @@ test('a call that cannot be stopped after someone pressed 1 is reported, and the
   const { run, contacts, story } = await escalate({ [G1[0]]: ack(2), [G1[1]]: { ...never, stopThrottled: true } }, alert('duty-topic'));
   assert.equal(run.error, null, story);
   assert.equal(run.output.outcome.status, 'acknowledged', story);
-  assert.match(path(run), /Acknowledged → PublishOutcome → Done$/, story);
+  assert.match(path(run), /Acknowledged → PublishOutcome → ReEscalateLater → Done$/, story);
   assert.equal(dialled(contacts, FALLBACK).length, 0, `the fallback is not rung\n${story}`);
   assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: acknowledged'], story);
   const stuck = run.output.history[0].calls.find((c) => c.phoneNumber === G1[1]);
@@ -401,7 +401,7 @@ test('an alarm back to OK, or without data, rings nobody and says why; the same 
     assert.equal(child.output.outcome.status, status, story);
     assert.match(child.output.outcome.summary, /alarm:db-cpu .*nobody was rung/, story);
     if (state === 'OK') assert.match(child.output.outcome.summary, /no incident was open for it/, story);
-    assert.match(path(child), /ResolveRoster → DoesItPage → NobodyPaged → PublishOutcome → Done$/, story);
+    assert.match(path(child), /ResolveRoster → DoesItPage → NobodyPaged → PublishOutcome → ReEscalateLater → Done$/, story);
     const [published] = child.published;
     assert.equal(published.Subject, `lambda-connect: ${status}`, story);
   }
@@ -458,7 +458,7 @@ for (const [what, trigger, triggerAttributes, resolve, resolveAttributes] of res
     assert.equal(child.error, null, story);
     assert.equal(child.output.outcome.status, 'resolved', story);
     assert.match(child.output.outcome.summary, /resolved .* before anyone acknowledged/, story);
-    assert.match(path(child), /CheckCalls → WhatNext → EndEscalation → WhatNext → ResolvedBySource → PublishOutcome → Done$/, story);
+    assert.match(path(child), /CheckCalls → WhatNext → EndEscalation → WhatNext → ResolvedBySource → PublishOutcome → ReEscalateLater → Done$/, story);
     const stopped = child.output.history.at(-1).calls;
     assert.ok(stopped.length >= started.length && stopped.every((c) => c.status === 'stopped'), story);
     const stops = (await local.requests()).filter((r) => r.operation === 'StopContact');
@@ -484,7 +484,7 @@ test('a flapping alarm (ALARM, OK, ALARM) is exactly two incidents: the second A
   assert.match(ok.children[0].output.outcome.summary, new RegExp(`the incident escalation ${first.children[0].name} opened is closed`));
   const rang = [first, second].map((run) => run.children[0].output.outcome.callsPlaced);
   assert.ok(rang.every((calls) => calls > 0), `both incidents rang: ${rang}`);
-  const [item] = await local.incidents();
+  const item = (await local.incidents()).find((i) => i.pk.S.startsWith('incident#'));
   assert.equal(item.escalationId.S, second.children[0].name, 'the item is the second incident');
   assert.equal(item.status.S, 'acknowledged');
 });
@@ -501,13 +501,13 @@ test('the same alarm delivered 50 times in a minute is one escalation: each numb
   assert.equal(byStatus.acknowledged?.length, 1, story);
   assert.equal(byStatus.joined?.length, 49, story);
   for (const joined of byStatus.joined) {
-    assert.match(path(joined), /ResolveRoster → DoesItPage → NobodyPaged → PublishOutcome → Done$/);
+    assert.match(path(joined), /ResolveRoster → DoesItPage → NobodyPaged → PublishOutcome → ReEscalateLater → Done$/);
     assert.equal(joined.published[0].Subject, 'lambda-connect: joined');
   }
   const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
   const numbers = contacts.map((c) => c.destination);
   assert.equal(new Set(numbers).size, numbers.length, `each number rung once\n${numbers.map(mask).join(', ')}`);
-  const [item] = await local.incidents();
+  const item = (await local.incidents()).find((i) => i.pk.S.startsWith('incident#'));
   assert.equal(item.alerts.N, '50');
 });
 
@@ -535,5 +535,91 @@ test('a dry run leaves no trace in the incident store, and does not stop a real 
   assert.deepEqual(await local.incidents(), []);
   const real = await local.run([delivery(alarmMessage('db-dry', 'ALARM'))], { keepIncidents: true });
   assert.equal(real.children[0].output.outcome.status, 'acknowledged');
-  assert.equal((await local.incidents()).length, 1);
+  assert.deepEqual((await local.incidents()).map((item) => item.pk.S.split('#')[0]).sort(), ['incident', 'project']);
+});
+
+/** Resolves once `check()` is true of the incident table's items, polling it. */
+async function incidentsUntil(check, what) {
+  for (let i = 0; i < 1200; i += 1) {
+    const items = await local.incidents();
+    if (check(items)) return items;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the incident table never showed ${what}`);
+}
+
+test('200 different alarms of one project are one ringing escalation that lists them; another project rings on its own', async () => {
+  // A long interval keeps each project's first escalation ringing until every alert has been
+  // claimed; then an OK for the alarm that leads each project ends it.
+  await local.configure({ ...MAPPING, CALL_STATE_CHECK_INTERVAL_SECONDS: '120' });
+  try {
+    await local.script(all(never));
+    await local.forgetIncidents();
+    const storm = (topic, count) => Array.from({ length: count }, (_, i) =>
+      sqsRecord(envelope(topic, alarmMessage(`${topic}-alarm-${i}`, 'ALARM')), `sqs-${randomId()}`));
+    const batches = (records) => Array.from({ length: Math.ceil(records.length / 10) }, (_, i) => records.slice(i * 10, i * 10 + 10));
+    const runs = [...batches(storm('duty-topic', 200)), ...batches(storm('second-topic', 3))]
+      .map((batch) => local.run(batch, { keepIncidents: true }));
+    const project = (items, topic) => items.find((item) => item.pk.S === `project#${topic}`);
+    const items = await incidentsUntil((all) => project(all, 'duty-topic')?.related?.N === '199' && project(all, 'second-topic')?.related?.N === '2',
+      '199 and 2 related alerts');
+    for (const topic of ['duty-topic', 'second-topic']) {
+      const leader = project(items, topic).escalationId.S;
+      const incident = items.find((item) => item.pk.S.startsWith(`incident#${topic}#`) && item.openedBy.S === leader);
+      const alarm = incident.pk.S.split(':alarm:')[1];
+      await local.run([sqsRecord(envelope(topic, alarmMessage(alarm, 'OK')), `sqs-${randomId()}`)], { keepIncidents: true });
+    }
+    const children = (await Promise.all(runs)).flatMap((run) => run.children);
+    const rang = children.filter((child) => child.output.outcome.status !== 'joined');
+    const story = rang.map((child) => timeline(child).join('\n')).join('\n\n');
+    assert.equal(children.length, 203, story);
+    assert.equal(rang.length, 2, `one escalation per project\n${story}`);
+    const [duty, second] = ['duty-topic', 'second-topic'].map((topic) => rang.find((child) => child.output.alert.topicName === topic));
+    assert.equal(duty.output.outcome.status, 'resolved', story);
+    assert.equal(duty.output.outcome.related.count, 199, story);
+    assert.equal(duty.output.outcome.related.keys.length, 50, 'the first 50 keys are listed, the rest counted');
+    assert.match(duty.published[0].Message, /"related":\{"count":199/);
+    assert.equal(second.output.outcome.related.count, 2, story);
+    const joined = children.filter((child) => child.output.outcome.status === 'joined');
+    assert.ok(joined.every((child) => /joined it as related alert \d+/.test(child.output.outcome.summary) || /already open/.test(child.output.outcome.summary)));
+    const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
+    assert.equal(contacts.length, duty.output.outcome.callsPlaced + second.output.outcome.callsPlaced, 'only the two escalations rang');
+  } finally {
+    await local.configure(MAPPING);
+  }
+});
+
+test('after an acknowledgement, the quiet window groups the project\'s next alarm instead of paging', async () => {
+  await local.script(all(ack(1)));
+  const first = await local.run([sqsRecord(envelope('quiet-topic', alarmMessage('quiet-a', 'ALARM')), `sqs-${randomId()}`)]);
+  assert.equal(first.children[0].output.outcome.status, 'acknowledged');
+  const placed = (await local.requests()).filter((r) => r.operation === 'StartOutboundVoiceContact').length;
+  const second = await local.run([sqsRecord(envelope('quiet-topic', alarmMessage('quiet-b', 'ALARM')), `sqs-${randomId()}`)], { keepIncidents: true });
+  const [child] = second.children;
+  assert.equal(child.output.outcome.status, 'joined', timeline(child).join('\n'));
+  assert.match(child.output.outcome.summary, new RegExp(`another incident of quiet-topic is acknowledged \\(escalation ${first.children[0].name}\\): .*alarm:quiet-b joined it`));
+  assert.equal((await local.requests()).filter((r) => r.operation === 'StartOutboundVoiceContact').length, placed, 'nobody rung');
+});
+
+test('an acknowledged incident still not resolved after reEscalateMinutes rings again, until the source resolves it', async () => {
+  await local.script(all(ack(1)));
+  // The project's delay is a minute; the run shortens the wait itself to 2 s.
+  const ringing = local.run([sqsRecord(envelope('reescalate-topic', alarmMessage('db-stuck', 'ALARM')), `sqs-${randomId()}`)],
+    { waits: { WaitToReEscalate: 2000 } });
+  const first = await contactsStarted(1);
+  await contactsStarted(first.length + 1);
+  await local.run([sqsRecord(envelope('reescalate-topic', alarmMessage('db-stuck', 'OK')), `sqs-${randomId()}`)], { keepIncidents: true });
+  const [child] = (await ringing).children;
+  const story = timeline(child).join('\n');
+  assert.equal(child.error, null, story);
+  assert.match(path(child), /Acknowledged → PublishOutcome → ReEscalateLater → WaitToReEscalate → CheckStillAcknowledged → WhatNext → CallDutyGroup/, story);
+  assert.match(path(child), /CheckStillAcknowledged → WhatNext → ResolvedBySource → PublishOutcome → ReEscalateLater → Done$/, story);
+  const waited = child.events.find((e) => e.type === 'StateEntered' && e.state.name === 'WaitToReEscalate');
+  assert.equal(waited.state.input.reEscalateSeconds, 60, 'the project\'s minute');
+  assert.deepEqual(child.published.map((m) => m.Subject), ['lambda-connect: acknowledged', 'lambda-connect: acknowledged', 'lambda-connect: resolved'], story);
+  assert.equal(child.output.outcome.status, 'resolved');
+  assert.match(child.output.outcome.summary, /then the source resolved .*db-stuck after the acknowledgement: no re-escalation/);
+  const placed = (await local.requests()).filter((r) => r.operation === 'StartOutboundVoiceContact');
+  assert.equal(new Set(placed.map((r) => r.body.ClientToken)).size, placed.length, 'each ring has its own ClientToken');
+  assert.equal(placed.length, 2 * first.length, 'the group was rung twice');
 });

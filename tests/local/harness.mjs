@@ -371,8 +371,10 @@ export class LocalEscalation {
    * each run starts with an empty one unless given one. `definition` runs another workflow
    * definition than the deployed one (see loadDefinition). Each run starts with no incident
    * open unless `keepIncidents` (runs that overlap, or build on an earlier one's incident).
+   * `waits` shortens named Wait states to the given milliseconds (a project's re-escalation
+   * delay is minutes; the state still reads it, and the run records it).
    */
-  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map(), definition = DEFINITION, keepIncidents = false } = {}) {
+  async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map(), definition = DEFINITION, keepIncidents = false, waits = {} } = {}) {
     if (!keepIncidents) await this.forgetIncidents();
     process.env.AWS_ENDPOINT_URL_LAMBDA = this.lambdaUrl;
     process.env.AWS_REGION = REGION;
@@ -411,7 +413,7 @@ export class LocalEscalation {
         arn: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date().toISOString(),
       };
       registry.set(name, execution);
-      children.push(this.run(childInput, { executionName: name, failStates, registry, definition, keepIncidents: true }).then((run) => {
+      children.push(this.run(childInput, { executionName: name, failStates, registry, definition, keepIncidents: true, waits }).then((run) => {
         execution.status = run.error ? 'FAILED' : 'SUCCEEDED';
         return { name, ...run };
       }));
@@ -434,9 +436,10 @@ export class LocalEscalation {
           StartEscalationUnnamed: startExecution,
           ...failing,
         },
+        waitTimeOverrides: waits,
         // Retries wait a few milliseconds instead of seconds; their count and order are unchanged.
         retryIntervalOverrides: Object.fromEntries(
-          ['ResolveRoster', 'PlaceCall', 'CheckCalls', 'DecideNext', 'EndAttempt', 'EndEscalation', 'RingFallbackNumber', 'StartEscalation'].map((s) => [s, 10])),
+          ['ResolveRoster', 'PlaceCall', 'CheckCalls', 'CheckStillAcknowledged', 'DecideNext', 'EndAttempt', 'EndEscalation', 'RingFallbackNumber', 'StartEscalation'].map((s) => [s, 10])),
       },
       context: {
         Execution: { Id: `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${executionName}`, Name: executionName, Input: input, StartTime: startTime },

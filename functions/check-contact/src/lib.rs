@@ -17,7 +17,12 @@
 //! With an incident table (`INCIDENT_TABLE`) each poll also reads the incident its escalation
 //! opened ([`domain::incident_store::watch`]): once the source resolved it, the escalation
 //! ends as resolved and the live calls are hung up. An acknowledgement marks the incident
-//! acknowledged, and an escalation that ends without one closes it. A store that fails never
+//! acknowledged, and an escalation that ends without one closes it. While it rings for a
+//! project that groups its incidents, the poll also reads the project's related alerts
+//! (`related`), and the next attempt's message says how many are waiting. A project that
+//! re-escalates (`reEscalateMinutes`) has its acknowledgement armed (`reEscalateSeconds`);
+//! after the workflow's wait this handler, called again, rings the plan again from the first
+//! attempt unless the source resolved the incident. A store that fails never
 //! fails the poll: the escalation goes on, and the problem is reported once.
 //!
 //! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
@@ -30,8 +35,11 @@ use domain::clock::Clock;
 use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
 use domain::escalation::ack::AckRule;
 use domain::escalation::call_state::{call_state, unknown_contact, update};
-use domain::escalation::decision::{decide, ended_by_source};
-use domain::incident_store::{IncidentStoreError, IncidentWatch, STORE_SETTING, Watch, settle, watch};
+use domain::escalation::decision::{decide, ended_by_source, ring_again};
+use domain::incident_store::{
+    IncidentStoreError, IncidentWatch, STORE_SETTING, Watch, announce_related, arm_re_escalation, re_escalation_due,
+    settle, watch,
+};
 use domain::payload::{CallRecord, CallStatus, CheckCallsRequest, EscalationState};
 use domain::problem::Problem;
 use lambda_runtime::Diagnostic;
@@ -136,9 +144,19 @@ pub async fn poll<C: ContactReader, K: Clock, I: IncidentWatch>(
     deps: &Deps<C, K, I>,
     mut state: EscalationState,
 ) -> Result<EscalationState, CheckContactError> {
+    if state.re_escalate_seconds.is_some() {
+        let next = match &deps.incidents {
+            Some(incidents) => re_escalation_due(incidents, &state, deps.clock.now()).await,
+            None => ring_again(&state, "acknowledged, and not known to be resolved: ringing again".to_owned()),
+        };
+        if let Some(decision) = &next.decision {
+            info!(action = ?decision.action, reason = %decision.reason, "re-escalation");
+        }
+        return Ok(next);
+    }
     check_all(deps, &mut state.calls).await?;
     let watched = match &deps.incidents {
-        Some(incidents) => watch(incidents, &state).await,
+        Some(incidents) => watch(incidents, &mut state).await,
         None => Watch::Ringing,
     };
     let now = deps.clock.now();
@@ -150,9 +168,11 @@ pub async fn poll<C: ContactReader, K: Clock, I: IncidentWatch>(
             decide(&state, now)
         }
     };
+    arm_re_escalation(&mut step.state);
     if let Some(decision) = &step.state.decision {
         info!(action = ?decision.action, reason = %decision.reason, hang_up = step.stop.len(), "decided");
     }
+    announce_related(&mut step.state);
     if let Some(incidents) = &deps.incidents
         && let Err(err) = settle(incidents, &step.state, now).await
     {

@@ -77,6 +77,16 @@ pub fn outcome_message(outcome: &Outcome, context: &Context) -> SlackMessage {
             text.push_str(&format!("{}. {}\n", i + 1, numbers.join(", ")));
         }
     }
+    if let Some(related) = outcome.related.as_ref().filter(|r| r.count > 0) {
+        text.push_str(&format!("Related alerts that joined it: {}\n", related.count));
+        for key in &related.keys {
+            text.push_str(&format!("• {}\n", escape(&scrub_numbers(key))));
+        }
+        let unlisted = related.count.saturating_sub(related.keys.len() as u64);
+        if unlisted > 0 {
+            text.push_str(&format!("… and {unlisted} more\n"));
+        }
+    }
     text.push_str(&problem_lines(&outcome.problems));
     SlackMessage::new(text.trim_end())
 }
@@ -173,6 +183,7 @@ pub(crate) mod tests {
             attempts_made: 2,
             calls_placed: 3,
             call_list: Vec::new(),
+            related: None,
             problems: Vec::new(),
         }
     }
@@ -318,6 +329,19 @@ pub(crate) mod tests {
         let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
         assert!(text.starts_with(":link: *Escalation: joined the open incident*, nobody was called again"), "{text}");
         assert!(text.contains("escalation e1"), "{text}");
+    }
+
+    #[test]
+    fn related_alerts_are_counted_and_the_kept_ones_listed() {
+        let mut o = outcome(OutcomeStatus::Acknowledged);
+        o.related = Some(domain::incident_store::Related {
+            count: 200,
+            keys: vec!["arn:aws:cloudwatch:r:1:alarm:a".into(), "arn:aws:cloudwatch:r:1:alarm:<b>".into()],
+            announced: None,
+        });
+        let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
+        assert!(text.contains("Related alerts that joined it: 200\n• arn:aws:cloudwatch:r:1:alarm:a\n"), "{text}");
+        assert!(text.contains("alarm:&lt;b&gt;") && text.contains("… and 198 more"), "{text}");
     }
 
     #[test]

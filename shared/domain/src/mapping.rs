@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::incident::InsufficientData;
+use crate::incident_store::{IncidentPolicy, MAX_POLICY_MINUTES};
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, ObjectLocation, Reader, kind, shown};
 
@@ -24,8 +25,20 @@ pub const MESSAGE: Field = Field::word("message");
 pub const TIME_ZONE: Field = Field::new("timeZone", "time_zone");
 pub const DRY_RUN: Field = Field::new("dryRun", "dry_run");
 pub const INSUFFICIENT_DATA: Field = Field::new("insufficientData", "insufficient_data");
-const ENTRY_FIELDS: [Field; 6] =
-    [SNS_TOPIC_NAME, PHONE_NUMBER_JSON_FILE, MESSAGE, TIME_ZONE, DRY_RUN, INSUFFICIENT_DATA];
+pub const GROUPING: Field = Field::word("grouping");
+pub const QUIET_MINUTES: Field = Field::new("quietMinutes", "quiet_minutes");
+pub const RE_ESCALATE_MINUTES: Field = Field::new("reEscalateMinutes", "re_escalate_minutes");
+const ENTRY_FIELDS: [Field; 9] = [
+    SNS_TOPIC_NAME,
+    PHONE_NUMBER_JSON_FILE,
+    MESSAGE,
+    TIME_ZONE,
+    DRY_RUN,
+    INSUFFICIENT_DATA,
+    GROUPING,
+    QUIET_MINUTES,
+    RE_ESCALATE_MINUTES,
+];
 
 /// What happens to an entry whose topic or roster cannot be read.
 const SKIPPED: &str = "entry skipped";
@@ -52,6 +65,9 @@ pub struct MappingEntry {
     /// What an alarm of this project without data (`INSUFFICIENT_DATA`) does: `"notice"`
     /// (the default) rings nobody, `"page"` rings as for `ALARM`.
     pub insufficient_data: InsufficientData,
+    /// Grouping, the quiet window and re-escalation (`grouping`, `quietMinutes`,
+    /// `reEscalateMinutes`).
+    pub incidents: IncidentPolicy,
     /// Where the entry and its fields are in the file (`[1].dry_run`), for later findings.
     #[serde(skip)]
     pub location: ObjectLocation,
@@ -150,6 +166,7 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
             InsufficientData::Page
         }
     };
+    let incidents = incident_policy(reader, &mut fields);
     Some(MappingEntry {
         sns_topic_name: topic?,
         phone_number_json_file: file?,
@@ -157,8 +174,49 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
         time_zone,
         dry_run,
         insufficient_data,
+        incidents,
         location: fields.into_location(),
     })
+}
+
+/// The entry's incident settings. A value that cannot be read is an error, and the choice
+/// that rings more is made: no grouping, no quiet window (a re-escalation it cannot read is
+/// left out, its delay unknown).
+fn incident_policy(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> IncidentPolicy {
+    let mut policy = IncidentPolicy::default();
+    match fields.get(reader, GROUPING, "no grouping: every incident rings") {
+        Lookup::Absent | Lookup::Conflict | Lookup::Found(Found { value: Value::Null, .. }) => {}
+        Lookup::Found(Found { value: Value::Bool(flag), .. }) => policy.grouping = *flag,
+        Lookup::Found(_) => {
+            reader.error(&fields.path(GROUPING), "must be true or false; no grouping: every incident rings");
+            policy.grouping = false;
+        }
+    }
+    policy.quiet_minutes = minutes(reader, fields, QUIET_MINUTES, 0, "no quiet window").unwrap_or(0);
+    policy.re_escalate_minutes = minutes(reader, fields, RE_ESCALATE_MINUTES, 1, "no re-escalation");
+    policy
+}
+
+/// A whole number of minutes from `min` to [`MAX_POLICY_MINUTES`]; anything else is an error
+/// and `None` (`instead` says what happens then).
+fn minutes(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field, min: u32, instead: &str) -> Option<u32> {
+    match fields.get(reader, field, instead) {
+        Lookup::Absent | Lookup::Conflict | Lookup::Found(Found { value: Value::Null, .. }) => None,
+        Lookup::Found(Found { value, .. }) => {
+            let read =
+                value.as_u64().and_then(|n| u32::try_from(n).ok()).filter(|n| (min..=MAX_POLICY_MINUTES).contains(n));
+            if read.is_none() {
+                reader.error(
+                    &fields.path(field),
+                    format!(
+                        "must be a whole number of minutes from {min} to {MAX_POLICY_MINUTES}, not {}; {instead}",
+                        if value.is_number() { value.to_string() } else { shown(value).to_string() }
+                    ),
+                );
+            }
+            read
+        }
+    }
 }
 
 fn required_text(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field) -> Option<String> {
@@ -188,6 +246,36 @@ fn optional_text(reader: &mut Reader<'_>, fields: &mut Object<'_>, field: Field,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incident_settings_default_to_grouping_and_a_bad_one_rings_more() {
+        let report = Mapping::parse(
+            "mapping.json",
+            br#"[{"snsTopicName":"a","phoneNumberJsonFile":"a.json"},
+                 {"snsTopicName":"b","phoneNumberJsonFile":"b.json","grouping":false,"quietMinutes":30,"reEscalateMinutes":60},
+                 {"sns_topic_name":"c","phone_number_json_file":"c.json","quiet_minutes":0,"re_escalate_minutes":1440},
+                 {"snsTopicName":"d","phoneNumberJsonFile":"d.json","grouping":"yes","quietMinutes":-5,"reEscalateMinutes":0}]"#,
+        );
+        let policies: Vec<IncidentPolicy> = report.mapping.unwrap().entries.iter().map(|e| e.incidents).collect();
+        let policy = |grouping, quiet_minutes, re_escalate_minutes| IncidentPolicy {
+            grouping,
+            quiet_minutes,
+            re_escalate_minutes,
+        };
+        assert_eq!(
+            policies,
+            [policy(true, 0, None), policy(false, 30, Some(60)), policy(true, 0, Some(1440)), policy(false, 0, None)]
+        );
+        let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "error: mapping.json: [3].grouping: must be true or false; no grouping: every incident rings",
+                "error: mapping.json: [3].quietMinutes: must be a whole number of minutes from 0 to 1440, not -5; no quiet window",
+                "error: mapping.json: [3].reEscalateMinutes: must be a whole number of minutes from 1 to 1440, not 0; no re-escalation",
+            ]
+        );
+    }
 
     #[test]
     fn accepts_camel_and_snake_case_keys() {
@@ -237,7 +325,7 @@ mod tests {
         let b = report.mapping.as_ref().unwrap().lookup("b").unwrap().clone();
         assert_eq!((b.time_zone, b.dry_run), (None, false), "a misspelt key is ignored, not guessed");
         let expected = "(expected one of: snsTopicName, phoneNumberJsonFile, message, timeZone, dryRun, \
-                        insufficientData, or their snake_case forms)";
+                        insufficientData, grouping, quietMinutes, reEscalateMinutes, or their snake_case forms)";
         assert_eq!(
             texts(&report),
             [

@@ -16,6 +16,7 @@ use crate::alert::Alert;
 use crate::config::Timing;
 use crate::escalation::plan::PlannedAttempt;
 use crate::incident::Incident;
+use crate::incident_store::{IncidentPolicy, Related};
 use crate::phone::{MaskedNumber, PhoneNumber};
 use crate::problem::Problem;
 
@@ -33,6 +34,13 @@ pub struct EscalationState {
     /// written before alerts were classified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident: Option<Incident>,
+    /// The project's incident settings: grouping, quiet window, re-escalation.
+    #[serde(default, skip_serializing_if = "is_default_policy")]
+    pub policy: IncidentPolicy,
+    /// Other incidents of the project that joined this escalation while it rang (a storm):
+    /// check-contact keeps it up to date from the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
     /// The text the contact flow speaks.
     pub message: String,
     /// Walk the whole escalation without ringing anyone.
@@ -71,10 +79,27 @@ pub struct EscalationState {
     /// Set with the last decision; `null` until then (the ending states read it).
     #[serde(default)]
     pub outcome: Option<Outcome>,
+    /// Set when the escalation was acknowledged and its project re-escalates
+    /// (`reEscalateMinutes`): the workflow waits this long, then rings again from the first
+    /// attempt unless the source resolved the incident in the meantime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub re_escalate_seconds: Option<u32>,
+    /// How many times the escalation was rung again after an acknowledgement; each time the
+    /// plan's attempts are appended again, with new indexes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub re_escalations: u32,
     /// An estimate of the execution's history events so far; the escalation ends before it
     /// could pass Step Functions' limit (see [`crate::escalation::decision::HISTORY_EVENT_BUDGET`]).
     #[serde(default)]
     pub history_events: u32,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
+}
+
+fn is_default_policy(policy: &IncidentPolicy) -> bool {
+    *policy == IncidentPolicy::default()
 }
 
 /// The attempt being rung now: the Map state iterates over `phoneNumbers`.
@@ -311,6 +336,10 @@ pub struct Outcome {
     /// In a dry run: every number a real alert would ring, in order, masked, per attempt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub call_list: Vec<Vec<MaskedNumber>>,
+    /// Other incidents of the project that joined this escalation (a storm): how many, and
+    /// the first keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
     #[serde(default)]
     pub problems: Vec<Problem>,
 }

@@ -15,6 +15,7 @@ use crate::config::{ConfigError, RosterConfig};
 use crate::escalation::plan::NobodyToRing;
 use crate::escalation::start::{MappingFile, RosterFile, Selection, select, start};
 use crate::incident::InsufficientData;
+use crate::incident_store::IncidentPolicy;
 use crate::mapping::Mapping;
 use crate::payload::EscalationState;
 use crate::phone::scrub_numbers;
@@ -103,6 +104,8 @@ pub fn resolve_unconfigured(
         dry_run: false,
         // Whether the project pages on alarms without data cannot be read either: it does.
         insufficient_data: InsufficientData::Page,
+        // Nor whether it groups its incidents: it does not, every incident rings.
+        incidents: IncidentPolicy { grouping: false, ..IncidentPolicy::default() },
     };
     Ok(start(config, input, selection, None, escalation_id, now)?)
 }

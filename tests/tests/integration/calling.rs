@@ -179,6 +179,8 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         started_at: now,
         alert: Alert::default(),
         incident: None,
+        policy: Default::default(),
+        related: None,
         message: "projectA: the database is down".into(),
         dry_run: false,
         roster: None,
@@ -194,6 +196,8 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         decision: None,
         hang_up: Vec::new(),
         outcome: None,
+        re_escalate_seconds: None,
+        re_escalations: 0,
         history_events: 0,
     }
 }

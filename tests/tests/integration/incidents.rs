@@ -13,8 +13,8 @@ use adapters::s3::S3Store;
 use chrono::{DateTime, Duration, Utc};
 use domain::clock::FixedClock;
 use domain::incident_store::{
-    ACKNOWLEDGED_HOLD, Claim, IncidentClaims, IncidentRecord, IncidentRef, IncidentStatus, IncidentWatch, Opening,
-    Watch, settle, watch,
+    ACKNOWLEDGED_HOLD, Claim, IncidentClaims, IncidentRecord, IncidentRef, IncidentStatus, IncidentWatch, Leading,
+    Opening, Watch, announce_related, settle, watch,
 };
 use domain::payload::{Action, EscalationState, OutcomeStatus};
 use lambda_connect_tests::s3_server::S3Server;
@@ -232,15 +232,15 @@ async fn resolve_roster_rings_as_a_new_incident_when_the_store_fails_and_says_so
 #[tokio::test]
 async fn the_watch_sees_the_source_resolve_and_settling_records_the_end() {
     let (server, store) = (roster_server().await, fresh_store().await);
-    let state = resolve(&server, &store, alert("alert.metric-alarm.json", "e1")).await;
-    assert_eq!(watch(&store, &state).await, Watch::Ringing);
+    let mut state = resolve(&server, &store, alert("alert.metric-alarm.json", "e1")).await;
+    assert_eq!(watch(&store, &mut state).await, Watch::Ringing);
     let key = IncidentRef::of(&state).unwrap();
     store.resolve(&key, now()).await.unwrap();
-    let Watch::Ended(why) = watch(&store, &state).await else { panic!("the resolve is seen") };
+    let Watch::Ended(why) = watch(&store, &mut state).await else { panic!("the resolve is seen") };
     assert!(why.contains("resolved") && why.contains("before anyone acknowledged"), "{why}");
     // Opened again by another escalation (flapping): this one ends too.
     store.open(&key, "e2", now(), hold()).await.unwrap();
-    assert!(matches!(watch(&store, &state).await, Watch::Ended(why) if why.contains("escalation e2")));
+    assert!(matches!(watch(&store, &mut state).await, Watch::Ended(why) if why.contains("escalation e2")));
 
     // Settling follows the decision: an acknowledgement holds the incident.
     let web = resolve(&server, &store, alert("resolve-roster.sns.json", "w1")).await;
@@ -249,4 +249,84 @@ async fn the_watch_sees_the_source_resolve_and_settling_records_the_end() {
     settle(&store, &acknowledged, now()).await.unwrap();
     let key = IncidentRef::of(&web).unwrap();
     assert_eq!(store.read(&key).await.unwrap().map(|r| r.status), Some(IncidentStatus::Acknowledged));
+}
+
+// --- storms: other incidents of a ringing project join it ---------------------------------
+
+const PROJECT: &str = "projectA-sns-topic";
+
+#[tokio::test]
+async fn the_first_incident_of_a_project_leads_and_the_others_join_it_keeping_fifty_keys() {
+    let store = fresh_store().await;
+    assert_eq!(store.lead(PROJECT, "a", "e1", now(), hold()).await.unwrap(), Leading::Leads);
+    assert_eq!(store.lead(PROJECT, "a", "e1", now(), hold()).await.unwrap(), Leading::Leads, "a retry leads again");
+    for i in 1..=60u64 {
+        let led = store.lead(PROJECT, &format!("k{i}"), &format!("x{i}"), now(), hold()).await.unwrap();
+        assert_eq!(led, Leading::Grouped { record: ringing("e1"), alerts: i });
+    }
+    let project = store.read_project(PROJECT).await.unwrap().unwrap();
+    assert_eq!(project.record, ringing("e1"));
+    assert_eq!(project.related.count, 60);
+    assert_eq!(project.related.keys, (1..=50).map(|i| format!("k{i}")).collect::<Vec<_>>());
+    assert_eq!(store.lead("projectB-sns-topic", "a", "f1", now(), hold()).await.unwrap(), Leading::Leads);
+}
+
+#[tokio::test]
+async fn after_an_acknowledgement_the_quiet_window_groups_and_then_a_new_incident_leads() {
+    let store = fresh_store().await;
+    store.lead(PROJECT, "a", "e1", now(), hold()).await.unwrap();
+    let quiet_until = now() + Duration::minutes(15);
+    store.settle_project(PROJECT, "x", IncidentStatus::Acknowledged, now(), quiet_until).await.unwrap();
+    assert_eq!(store.read_project(PROJECT).await.unwrap().unwrap().record, ringing("e1"), "only its leader settles it");
+    store.settle_project(PROJECT, "e1", IncidentStatus::Acknowledged, now(), quiet_until).await.unwrap();
+    let acknowledged = IncidentRecord { status: IncidentStatus::Acknowledged, escalation_id: "e1".into() };
+    let within = now() + Duration::minutes(14);
+    assert_eq!(
+        store.lead(PROJECT, "b", "e2", within, within + Duration::minutes(30)).await.unwrap(),
+        Leading::Grouped { record: acknowledged, alerts: 1 }
+    );
+    let after = now() + Duration::minutes(16);
+    assert_eq!(store.lead(PROJECT, "c", "e3", after, after + Duration::minutes(30)).await.unwrap(), Leading::Leads);
+    store.settle_project(PROJECT, "e3", IncidentStatus::Closed, after, after).await.unwrap();
+    assert_eq!(store.lead(PROJECT, "d", "e4", after, after + Duration::minutes(30)).await.unwrap(), Leading::Leads);
+    assert_eq!(store.read_project(PROJECT).await.unwrap().unwrap().related.count, 0, "a new leader starts afresh");
+}
+
+#[tokio::test]
+async fn a_second_alarm_of_a_ringing_project_rings_nobody_and_the_next_attempt_says_so() {
+    let (server, store) = (roster_server().await, fresh_store().await);
+    let mut first = resolve(&server, &store, alert("alert.metric-alarm.json", "e1")).await;
+    assert_eq!(claim_of(&first), Some(&Claim::Opened));
+    let mut other = alert("alert.metric-alarm.json", "e2");
+    let message =
+        other["input"]["Records"][0]["Sns"]["Message"].as_str().unwrap().replace("prod-db-cpu", "prod-web-5xx");
+    other["input"]["Records"][0]["Sns"]["Message"] = json!(message);
+    let second = resolve(&server, &store, other).await;
+    let Some(Claim::Grouped { escalation_id, related, .. }) = claim_of(&second) else { panic!("{second:?}") };
+    assert_eq!((escalation_id.as_str(), *related), ("e1", 1));
+    assert_eq!(second.outcome.as_ref().unwrap().status, OutcomeStatus::Joined);
+    assert!(second.attempts.is_empty());
+    // A duplicate of the grouped alarm joins e1 too: its incident was handed over.
+    let again = resolve(&server, &store, alert("alert.metric-alarm.json", "e3")).await;
+    assert!(matches!(claim_of(&again), Some(Claim::Joined { escalation_id, .. }) if escalation_id == "e1"));
+
+    assert_eq!(watch(&store, &mut first).await, Watch::Ringing);
+    let related = first.related.clone().unwrap();
+    assert_eq!(related.count, 1);
+    assert!(related.keys[0].ends_with("alarm:prod-web-5xx"), "{related:?}");
+    let spoken = first.message.clone();
+    first.decision = Some(domain::payload::Decision { action: Action::NextAttempt, reason: "next".into() });
+    announce_related(&mut first);
+    announce_related(&mut first);
+    assert_eq!(first.message, format!("このほかに1件のアラートが発生しています。{spoken}"), "said once");
+
+    // Without grouping, another alarm opens its own escalation.
+    let mut ungrouped = alert("alert.metric-alarm.json", "e4");
+    ungrouped["input"]["Records"][0]["Sns"]["Message"] = json!(message.replace("prod-web-5xx", "prod-queue"));
+    let input = domain::alert::AlertInput::parse(&ungrouped["input"]);
+    let roster = S3Store::new(server.client(), BUCKET);
+    let mut state = domain::resolve::resolve(&roster, &config(None), input, "e4".into(), now()).await.unwrap();
+    state.policy.grouping = false;
+    let state = domain::incident_store::claim_incident(&store, state, now()).await;
+    assert_eq!(claim_of(&state), Some(&Claim::Opened));
 }

@@ -23,6 +23,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::escalation::plan::PlannedAttempt;
+use crate::incident_store::Related;
 use crate::payload::{
     Action, AttemptRecord, CallRecord, CallStatus, ContactId, CurrentAttempt, Decision, EscalationState, Outcome,
     OutcomeStatus,
@@ -111,6 +113,41 @@ pub fn ended_by_source(state: &EscalationState, now: DateTime<Utc>, why: String)
     next.decision = Some(Decision { action: Action::Resolved, reason: why });
     let stop = live_calls_of_finished_attempt(&next);
     Step { state: next, stop }
+}
+
+/// Events of re-escalating after an acknowledgement: PublishOutcome (5), ReEscalateLater (2),
+/// WaitToReEscalate (2), CheckStillAcknowledged (5), WhatNext (2).
+pub const EVENTS_TO_RE_ESCALATE: u32 = 16;
+
+/// Rings the escalation again from the first attempt of its plan (a re-escalation, `why`):
+/// the plan's attempts are appended again with new indexes (so every call gets a new
+/// ClientToken), and the earlier ones stay in `history`.
+pub fn ring_again(state: &EscalationState, why: String) -> EscalationState {
+    let mut next = state.clone();
+    let round = state.attempts.len() / (usize::try_from(state.re_escalations).unwrap_or(usize::MAX).saturating_add(1));
+    let first = state.attempts.last().map_or(0, |a| a.index + 1);
+    let again: Vec<PlannedAttempt> = state.attempts[..round.min(state.attempts.len())]
+        .iter()
+        .zip(first..)
+        .map(|(planned, index)| PlannedAttempt { index, ..planned.clone() })
+        .collect();
+    let Some(planned) = again.first().cloned() else {
+        return next;
+    };
+    next.attempts.extend(again);
+    next.re_escalations = state.re_escalations.saturating_add(1);
+    next.re_escalate_seconds = None;
+    next.outcome = None;
+    next.calls.clear();
+    let timing = state.timing;
+    next.current =
+        CurrentAttempt::from_plan(&planned, timing.poll_interval_seconds.min(timing.check_interval_seconds).max(1));
+    next.history_events = state
+        .history_events
+        .saturating_add(EVENTS_TO_RE_ESCALATE)
+        .saturating_add(events_per_attempt(planned.phone_numbers.len()));
+    next.decision = Some(Decision { action: Action::NextAttempt, reason: why });
+    next
 }
 
 impl Step {
@@ -381,6 +418,7 @@ fn outcome_totals(state: &EscalationState, summary: String) -> Outcome {
         attempts_made: u32::try_from(state.history.len()).unwrap_or(u32::MAX),
         calls_placed: calls_placed(state),
         call_list: Vec::new(),
+        related: state.related.clone().map(|related| Related { announced: None, ..related }),
         problems: state.problems.clone(),
     }
 }
@@ -422,7 +460,6 @@ mod tests {
     use super::*;
     use crate::alert::Alert;
     use crate::config::Timing;
-    use crate::escalation::plan::PlannedAttempt;
     use chrono::{Duration, NaiveDate, TimeZone};
 
     const FALLBACK: &str = "+815099990000";
@@ -453,6 +490,8 @@ mod tests {
             started_at: t(0),
             alert: Alert::default(),
             incident: None,
+            policy: Default::default(),
+            related: None,
             message: "boom".into(),
             dry_run: false,
             roster: None,
@@ -468,6 +507,8 @@ mod tests {
             decision: None,
             hang_up: Vec::new(),
             outcome: None,
+            re_escalate_seconds: None,
+            re_escalations: 0,
             history_events: 0,
         }
     }
@@ -526,6 +567,22 @@ mod tests {
         assert!(outcome.summary.contains("before anyone acknowledged"), "{}", outcome.summary);
         assert!(step.state.calls.is_empty() && step.state.history[0].ended_because.contains("resolved"));
         assert_eq!(step.state.history_events, given.history_events + EVENTS_PER_POLL);
+    }
+
+    #[test]
+    fn ringing_again_appends_the_plan_with_new_indexes_each_time() {
+        let mut acknowledged = decide(&state(vec![call("+819011110002", CallStatus::Acknowledged)]), t(30)).state;
+        acknowledged.re_escalate_seconds = Some(60);
+        let again = ring_again(&acknowledged, "again".into());
+        assert_eq!(action(&again), Action::NextAttempt);
+        assert_eq!(again.attempts.iter().map(|a| a.index).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!((again.current.index, again.current.group.as_deref()), (2, Some("group1")));
+        assert_eq!((again.re_escalations, again.re_escalate_seconds, again.outcome.as_ref()), (1, None, None));
+        assert_eq!(again.history, acknowledged.history, "the first round stays in the history");
+        assert_eq!(again.history_events, acknowledged.history_events + EVENTS_TO_RE_ESCALATE + events_per_attempt(2));
+        let twice = ring_again(&again, "again".into());
+        assert_eq!(twice.attempts.iter().map(|a| a.index).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(twice.current.index, 4);
     }
 
     #[test]

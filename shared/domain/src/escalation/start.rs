@@ -10,6 +10,7 @@ use crate::config::RosterConfig;
 use crate::escalation::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attempt};
 use crate::escalation::plan::{NobodyToRing, local_date, plan};
 use crate::incident::{Incident, IncidentAction, IncidentSource, InsufficientData, classify};
+use crate::incident_store::IncidentPolicy;
 use crate::mapping::Mapping;
 use crate::message::spoken_message;
 use crate::payload::{Action, CurrentAttempt, Decision, EscalationState, Outcome, OutcomeStatus};
@@ -26,6 +27,8 @@ pub struct Selection {
     pub dry_run: bool,
     /// The project's choice for alarms without data (mapping `insufficientData`).
     pub insufficient_data: InsufficientData,
+    /// The project's incident settings (mapping `grouping`, `quietMinutes`, `reEscalateMinutes`).
+    pub incidents: IncidentPolicy,
 }
 
 /// The mapping file in mapping mode: where it is, and the mapping when it could be used.
@@ -58,6 +61,7 @@ pub fn select(
         time_zone: config.time_zone,
         dry_run: false,
         insufficient_data: InsufficientData::default(),
+        incidents: IncidentPolicy::default(),
     };
     let Some(MappingFile { location, mapping }) = mapping else { return selection };
     selection.roster_key = None;
@@ -82,6 +86,7 @@ pub fn select(
             selection.time_zone = entry.time_zone.unwrap_or(selection.time_zone);
             selection.dry_run = entry.dry_run;
             selection.insufficient_data = entry.insufficient_data;
+            selection.incidents = entry.incidents;
         }
     }
     selection
@@ -112,6 +117,8 @@ pub fn start(
             message: spoken_message(&selection.message, &alert),
             alert: alert.kept(),
             incident: Some(incident),
+            policy: selection.incidents,
+            related: None,
             dry_run: dry_run || selection.dry_run,
             roster: roster_location,
             time_zone: selection.time_zone,
@@ -126,6 +133,8 @@ pub fn start(
             decision: Some(decision),
             hang_up: Vec::new(),
             outcome: Some(outcome),
+            re_escalate_seconds: None,
+            re_escalations: 0,
             history_events: EVENTS_BEFORE_FIRST_ATTEMPT,
         });
     }
@@ -146,6 +155,8 @@ pub fn start(
         started_at: now,
         alert: alert.kept(),
         incident: Some(incident),
+        policy: selection.incidents,
+        related: None,
         message,
         dry_run,
         roster: roster_location,
@@ -161,6 +172,8 @@ pub fn start(
         decision: None,
         hang_up: Vec::new(),
         outcome: None,
+        re_escalate_seconds: None,
+        re_escalations: 0,
         history_events,
     })
 }
@@ -197,6 +210,7 @@ fn not_paged(incident: &Incident, problems: &[Problem]) -> (Decision, Outcome) {
         attempts_made: 0,
         calls_placed: 0,
         call_list: Vec::new(),
+        related: None,
         problems: problems.to_vec(),
     };
     (Decision { action: Action::RingNobody, reason: summary }, outcome)
@@ -219,6 +233,7 @@ pub fn ring_nobody(state: &mut EscalationState, status: OutcomeStatus, summary: 
         attempts_made: 0,
         calls_placed: 0,
         call_list: Vec::new(),
+        related: None,
         problems: state.problems.clone(),
     });
 }
@@ -272,7 +287,8 @@ mod tests {
     use chrono::TimeZone;
 
     fn mapping() -> Mapping {
-        let json = r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","message":"A","timeZone":"UTC","dryRun":true}]"#;
+        let json = r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","message":"A","timeZone":"UTC","dryRun":true,
+                      "grouping":false,"quietMinutes":15,"reEscalateMinutes":30}]"#;
         Mapping::parse("m.json", json.as_bytes()).mapping.unwrap()
     }
 
@@ -291,7 +307,8 @@ mod tests {
                 message: "A".into(),
                 time_zone: Tz::UTC,
                 dry_run: true,
-                insufficient_data: InsufficientData::Notice
+                insufficient_data: InsufficientData::Notice,
+                incidents: IncidentPolicy { grouping: false, quiet_minutes: 15, re_escalate_minutes: Some(30) },
             }
         );
         assert!(problems.is_empty(), "{problems:?}");
