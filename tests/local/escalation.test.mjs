@@ -538,55 +538,52 @@ test('a dry run leaves no trace in the incident store, and does not stop a real 
   assert.deepEqual((await local.incidents()).map((item) => item.pk.S.split('#')[0]).sort(), ['incident', 'project']);
 });
 
-/** Resolves once `check()` is true of the incident table's items, polling it. */
-async function incidentsUntil(check, what) {
-  for (let i = 0; i < 1200; i += 1) {
-    const items = await local.incidents();
-    if (check(items)) return items;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the incident table never showed ${what}`);
-}
-
 test('200 different alarms of one project are one ringing escalation that lists them; another project rings on its own', async () => {
-  // A long interval keeps each project's first escalation ringing until every alert has been
-  // claimed; then an OK for the alarm that leads each project ends it.
-  await local.configure({ ...MAPPING, CALL_STATE_CHECK_INTERVAL_SECONDS: '120' });
-  try {
-    await local.script(all(never));
-    await local.forgetIncidents();
-    const storm = (topic, count) => Array.from({ length: count }, (_, i) =>
-      sqsRecord(envelope(topic, alarmMessage(`${topic}-alarm-${i}`, 'ALARM')), `sqs-${randomId()}`));
-    const batches = (records) => Array.from({ length: Math.ceil(records.length / 10) }, (_, i) => records.slice(i * 10, i * 10 + 10));
-    const runs = [...batches(storm('duty-topic', 200)), ...batches(storm('second-topic', 3))]
-      .map((batch) => local.run(batch, { keepIncidents: true }));
-    const project = (items, topic) => items.find((item) => item.pk.S === `project#${topic}`);
-    const items = await incidentsUntil((all) => project(all, 'duty-topic')?.related?.N === '199' && project(all, 'second-topic')?.related?.N === '2',
-      '199 and 2 related alerts');
-    for (const topic of ['duty-topic', 'second-topic']) {
-      const leader = project(items, topic).escalationId.S;
-      const incident = items.find((item) => item.pk.S.startsWith(`incident#${topic}#`) && item.openedBy.S === leader);
-      const alarm = incident.pk.S.split(':alarm:')[1];
-      await local.run([sqsRecord(envelope(topic, alarmMessage(alarm, 'OK')), `sqs-${randomId()}`)], { keepIncidents: true });
+  // Everyone answers and stays on the line without pressing 1, which keeps each project's first
+  // escalation ringing (an answered call is never cut by the interval) until every alert has
+  // been claimed; then an OK for the alarm that leads each project ends it.
+  await local.script(all({ behaviour: 'voicemail', answerAfterSeconds: 1, hangUpAfterSeconds: 590 }));
+  await local.forgetIncidents();
+  const storm = (topic, count) => Array.from({ length: count }, (_, i) =>
+    sqsRecord(envelope(topic, alarmMessage(`${topic}-alarm-${i}`, 'ALARM')), `sqs-${randomId()}`));
+  const batches = (records) => Array.from({ length: Math.ceil(records.length / 10) }, (_, i) => records.slice(i * 10, i * 10 + 10));
+  const runs = [...batches(storm('duty-topic', 200)), ...batches(storm('second-topic', 3))]
+    .map((batch) => local.run(batch, { keepIncidents: true }));
+  const expected = { 'duty-topic': '199', 'second-topic': '2' };
+  const leaders = {};
+  for (const [topic, related] of Object.entries(expected)) {
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const project = await local.incident(`project#${topic}`);
+      if (project?.related?.N === related) {
+        leaders[topic] = project.escalationId.S;
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`${topic}: ${project?.related?.N ?? 'no'} related alerts, expected ${related}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const children = (await Promise.all(runs)).flatMap((run) => run.children);
-    const rang = children.filter((child) => child.output.outcome.status !== 'joined');
-    const story = rang.map((child) => timeline(child).join('\n')).join('\n\n');
-    assert.equal(children.length, 203, story);
-    assert.equal(rang.length, 2, `one escalation per project\n${story}`);
-    const [duty, second] = ['duty-topic', 'second-topic'].map((topic) => rang.find((child) => child.output.alert.topicName === topic));
-    assert.equal(duty.output.outcome.status, 'resolved', story);
-    assert.equal(duty.output.outcome.related.count, 199, story);
-    assert.equal(duty.output.outcome.related.keys.length, 50, 'the first 50 keys are listed, the rest counted');
-    assert.match(duty.published[0].Message, /"related":\{"count":199/);
-    assert.equal(second.output.outcome.related.count, 2, story);
-    const joined = children.filter((child) => child.output.outcome.status === 'joined');
-    assert.ok(joined.every((child) => /joined it as related alert \d+/.test(child.output.outcome.summary) || /already open/.test(child.output.outcome.summary)));
-    const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
-    assert.equal(contacts.length, duty.output.outcome.callsPlaced + second.output.outcome.callsPlaced, 'only the two escalations rang');
-  } finally {
-    await local.configure(MAPPING);
   }
+  const items = await local.incidents();
+  for (const [topic, leader] of Object.entries(leaders)) {
+    const incident = items.find((item) => item.pk.S.startsWith(`incident#${topic}#`) && item.openedBy.S === leader);
+    const alarm = incident.pk.S.split(':alarm:')[1];
+    await local.run([sqsRecord(envelope(topic, alarmMessage(alarm, 'OK')), `sqs-${randomId()}`)], { keepIncidents: true });
+  }
+  const children = (await Promise.all(runs)).flatMap((run) => run.children);
+  const rang = children.filter((child) => child.output.outcome.status !== 'joined');
+  const story = rang.map((child) => timeline(child).join('\n')).join('\n\n');
+  assert.equal(children.length, 203, story);
+  assert.equal(rang.length, 2, `one escalation per project\n${story}`);
+  const [duty, second] = ['duty-topic', 'second-topic'].map((topic) => rang.find((child) => child.output.alert.topicName === topic));
+  assert.equal(duty.output.outcome.status, 'resolved', story);
+  assert.equal(duty.output.outcome.related.count, 199, story);
+  assert.equal(duty.output.outcome.related.keys.length, 50, 'the first 50 keys are listed, the rest counted');
+  assert.match(duty.published[0].Message, /"related":\{"count":199/);
+  assert.equal(second.output.outcome.related.count, 2, story);
+  const joined = children.filter((child) => child.output.outcome.status === 'joined');
+  assert.ok(joined.every((child) => /joined it as related alert \d+/.test(child.output.outcome.summary)), 'each joined as a related alert');
+  const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
+  assert.equal(contacts.length, duty.output.outcome.callsPlaced + second.output.outcome.callsPlaced, 'only the two escalations rang');
 });
 
 test('after an acknowledgement, the quiet window groups the project\'s next alarm instead of paging', async () => {
@@ -622,4 +619,18 @@ test('an acknowledged incident still not resolved after reEscalateMinutes rings 
   const placed = (await local.requests()).filter((r) => r.operation === 'StartOutboundVoiceContact');
   assert.equal(new Set(placed.map((r) => r.body.ClientToken)).size, placed.length, 'each ring has its own ClientToken');
   assert.equal(placed.length, 2 * first.length, 'the group was rung twice');
+});
+
+test('the call-start budget spaces the calls of an attempt at the configured rate', async () => {
+  await local.configure({ ...MAPPING, CALL_START_RATE_PER_SECOND: '1', CALL_START_BURST: '1' });
+  try {
+    // Day 5: group1, two numbers, rung at once by the Map; one token a second for both.
+    const { run, requests, story } = await escalate({ [G1[0]]: ack(3), [G1[1]]: never }, alert('duty-topic'));
+    assert.equal(run.output.outcome.status, 'acknowledged', story);
+    const starts = requests.filter((r) => r.operation === 'StartOutboundVoiceContact').map((r) => Date.parse(r.at)).sort();
+    assert.equal(starts.length, 2, story);
+    assert.ok(starts[1] - starts[0] >= 900, `the second call waited for a token: ${starts[1] - starts[0]} ms apart\n${story}`);
+  } finally {
+    await local.configure(MAPPING);
+  }
 });

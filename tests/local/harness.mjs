@@ -346,6 +346,11 @@ export class LocalEscalation {
     return this.scan(INCIDENT_TABLE);
   }
 
+  /** The incident table's item `pk` (DynamoDB JSON), or undefined. */
+  async incident(pk) {
+    return (await dynamodb(this.dynamodb.url, 'GetItem', { TableName: INCIDENT_TABLE, Key: { pk: { S: pk } }, ConsistentRead: true })).Item;
+  }
+
   /** Deletes every incident, so a scenario does not join one an earlier scenario left open. */
   async forgetIncidents() {
     for (const item of await this.incidents()) {

@@ -5,7 +5,10 @@
 //! This handler carries it out: it claims the call's ClientToken in the call ledger, so a
 //! retried task whose first run placed the call returns that call instead of ringing the
 //! person again, asks Connect, and records the answer. Throttling and outages are errors the
-//! workflow retries with backoff. Without a number (the workflow's fail-safe path) a masked
+//! workflow retries with backoff. Before asking Connect it takes a token from the deployment's
+//! call-start budget ([`domain::budget`], `CALL_START_RATE_PER_SECOND`, `CALL_START_BURST`),
+//! waiting up to [`BUDGET_WAIT_LIMIT`] for one, then handing the wait to the workflow's retry
+//! as `ConnectThrottled`. Without a number (the workflow's fail-safe path) a masked
 //! failure report is returned with the call, for the workflow to publish.
 //!
 //! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
@@ -13,6 +16,9 @@
 //! (`shared/domain`) only, so tests drive it with real-protocol servers. Nothing depends on
 //! a function crate but the tests.
 
+use std::time::Duration;
+
+use domain::budget::{CallRate, CallStartBudget};
 use domain::calls::{CallStarter, ConnectError};
 use domain::clock::Clock;
 use domain::config::ConnectConfig;
@@ -35,8 +41,14 @@ pub struct Deps<C, L, K> {
     pub config: ConnectConfig,
     /// `CONNECT_EXTRA_DESTINATION_PHONE_NUMBER`, rung when the request names nobody.
     pub fallback: PhoneNumber,
+    /// How fast calls may start, for the whole deployment (the budget lives in the ledger's table).
+    pub rate: CallRate,
     pub clock: K,
 }
+
+/// The longest place-call waits for a token of the call-start budget; past it, the workflow's
+/// retry (with backoff and jitter) waits instead.
+pub const BUDGET_WAIT_LIMIT: Duration = Duration::from_secs(3);
 
 /// Why no call could be recorded. The ASL's Retry/Catch name the `error_type`s.
 #[derive(Debug, thiserror::Error)]
@@ -47,12 +59,16 @@ pub enum PlaceCallError {
     Unavailable { number: PhoneNumber, source: ConnectError },
     #[error("calling {number}: {source}")]
     Connect { number: PhoneNumber, source: ConnectError },
+    #[error(
+        "calling {number}: the deployment's call-start budget (CALL_START_RATE_PER_SECOND, CALL_START_BURST) is spent; the workflow retries"
+    )]
+    BudgetSpent { number: PhoneNumber },
 }
 
 impl PlaceCallError {
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::Throttled { .. } => CONNECT_THROTTLED,
+            Self::Throttled { .. } | Self::BudgetSpent { .. } => CONNECT_THROTTLED,
             Self::Unavailable { .. } => CONNECT_UNAVAILABLE,
             Self::Connect { .. } => CONNECT_FAILED,
         }
@@ -75,7 +91,7 @@ pub enum PlaceCallOutput {
 
 /// Starts one call, or records why it could not be placed.
 #[tracing::instrument(skip_all, fields(escalation_id = %request.escalation_id, attempt = request.attempt))]
-pub async fn handle<C: CallStarter, L: CallLedger, K: Clock>(
+pub async fn handle<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
     deps: &Deps<C, L, K>,
     request: PlaceCallRequest,
 ) -> Result<PlaceCallOutput, PlaceCallError> {
@@ -88,7 +104,7 @@ pub async fn handle<C: CallStarter, L: CallLedger, K: Clock>(
     Ok(PlaceCallOutput::FailSafe(Box::new(FailSafeCall { call: record, report })))
 }
 
-async fn place<C: CallStarter, L: CallLedger, K: Clock>(
+async fn place<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
     deps: &Deps<C, L, K>,
     request: &PlaceCallRequest,
 ) -> Result<CallRecord, PlaceCallError> {
@@ -120,6 +136,7 @@ async fn place<C: CallStarter, L: CallLedger, K: Clock>(
         Err(err) => warn!(number = %number, error = %err, "placing the call without the ledger"),
     }
 
+    wait_for_budget(deps, &number).await?;
     let token = ring.token().to_owned();
     let answer = deps.connect.start_call(&ring.call).await;
     let (record, entry) = match ring.answered(answer) {
@@ -139,6 +156,30 @@ async fn place<C: CallStarter, L: CallLedger, K: Clock>(
         warn!(number = %number, error = %err, "the call could not be recorded; a retry may ring again");
     }
     Ok(record)
+}
+
+/// Takes a token of the call-start budget, waiting for one up to [`BUDGET_WAIT_LIMIT`]. A
+/// budget that cannot be read or written never stops the call.
+async fn wait_for_budget<C, L: CallStartBudget, K: Clock>(
+    deps: &Deps<C, L, K>,
+    number: &PhoneNumber,
+) -> Result<(), PlaceCallError> {
+    let mut waited = Duration::ZERO;
+    loop {
+        match deps.ledger.take(deps.rate, deps.clock.now()).await {
+            Ok(None) => return Ok(()),
+            Ok(Some(wait)) if waited + wait <= BUDGET_WAIT_LIMIT => {
+                info!(number = %number, wait_ms = wait.as_millis(), "waiting for the call-start budget");
+                tokio::time::sleep(wait).await;
+                waited += wait;
+            }
+            Ok(Some(_)) => return Err(PlaceCallError::BudgetSpent { number: number.clone() }),
+            Err(err) => {
+                warn!(number = %number, error = %err, "placing the call without the call-start budget");
+                return Ok(());
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -183,7 +224,35 @@ mod tests {
         }
     }
 
+    impl CallStartBudget for MemoryLedger {
+        async fn take(&self, _: CallRate, _: DateTime<Utc>) -> Result<Option<Duration>, LedgerError> {
+            Ok(None)
+        }
+    }
+
+    /// A ledger whose call-start budget stays spent for longer than place-call waits.
+    #[derive(Default)]
+    struct SpentBudget(MemoryLedger);
+    impl CallLedger for SpentBudget {
+        async fn claim(&self, token: &str, now: DateTime<Utc>) -> Result<Option<LedgerEntry>, LedgerError> {
+            self.0.claim(token, now).await
+        }
+        async fn record(&self, token: &str, entry: &LedgerEntry, now: DateTime<Utc>) -> Result<(), LedgerError> {
+            self.0.record(token, entry, now).await
+        }
+    }
+    impl CallStartBudget for SpentBudget {
+        async fn take(&self, _: CallRate, _: DateTime<Utc>) -> Result<Option<Duration>, LedgerError> {
+            Ok(Some(BUDGET_WAIT_LIMIT + Duration::from_secs(1)))
+        }
+    }
+
     struct BrokenLedger;
+    impl CallStartBudget for BrokenLedger {
+        async fn take(&self, _: CallRate, _: DateTime<Utc>) -> Result<Option<Duration>, LedgerError> {
+            Err(LedgerError { message: "throttled".into() })
+        }
+    }
     impl CallLedger for BrokenLedger {
         async fn claim(&self, _: &str, _: DateTime<Utc>) -> Result<Option<LedgerEntry>, LedgerError> {
             Err(LedgerError { message: "throttled".into() })
@@ -197,7 +266,7 @@ mod tests {
         with_ledger(answer, MemoryLedger::default())
     }
 
-    fn with_ledger<L: CallLedger>(
+    fn with_ledger<L: CallLedger + CallStartBudget>(
         answer: fn() -> Result<String, ConnectError>,
         ledger: L,
     ) -> Deps<FakeConnect, L, FixedClock> {
@@ -210,6 +279,7 @@ mod tests {
                 source_phone_number: PhoneNumber::parse("+81300000000").unwrap(),
             },
             fallback: PhoneNumber::parse("+819099990000").unwrap(),
+            rate: CallRate::default(),
             clock: FixedClock(Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap()),
         }
     }
@@ -329,6 +399,15 @@ mod tests {
         let deps = with_ledger(|| Ok("c-1".into()), BrokenLedger);
         let record = call(handle(&deps, request(Some("+819012345678"))).await.unwrap());
         assert_eq!(record.contact_id.as_deref(), Some("c-1"));
+    }
+
+    #[tokio::test]
+    async fn a_spent_call_start_budget_is_handed_to_the_workflows_retry_without_calling() {
+        let deps = with_ledger(|| Ok("c-1".into()), SpentBudget::default());
+        let err = handle(&deps, request(Some("+819012345678"))).await.unwrap_err();
+        assert_eq!(err.error_type(), "ConnectThrottled", "retried like Connect's own throttling");
+        assert!(err.to_string().contains("CALL_START_RATE_PER_SECOND"), "{err}");
+        assert!(deps.connect.calls.lock().unwrap().is_empty());
     }
 
     #[tokio::test]

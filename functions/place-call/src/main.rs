@@ -1,7 +1,7 @@
 use adapters::connect::{AwsConnect, connect_client};
 use adapters::ledger::{DynamoLedger, dynamodb_client};
 use domain::clock::SystemClock;
-use domain::config::{ConnectConfig, ProcessEnv, fallback_number};
+use domain::config::{ConnectConfig, ProcessEnv, call_rate, fallback_number};
 use lambda_runtime::{LambdaEvent, service_fn};
 use place_call::{Deps, handle};
 
@@ -10,6 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = ConnectConfig::from_env(&ProcessEnv)?;
     let fallback = fallback_number(&ProcessEnv)?;
+    let rate = call_rate(&ProcessEnv)?;
     let sdk_config = adapters::sdk_config().await;
     let ledger = domain::config::call_ledger_table(&ProcessEnv)
         .map(|table| DynamoLedger::new(dynamodb_client(&sdk_config), table));
@@ -17,6 +18,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         tracing::warn!("CALL_LEDGER_TABLE is not set: a retried call may ring again once its first contact ended");
     }
     let connect = AwsConnect::new(connect_client(&sdk_config), &config.instance_id);
-    let deps = Deps { connect, ledger, config, fallback, clock: SystemClock };
+    let deps = Deps { connect, ledger, config, fallback, rate, clock: SystemClock };
     lambda_runtime::run(service_fn(|event: LambdaEvent<_>| handle(&deps, event.payload))).await
 }

@@ -1,6 +1,8 @@
 //! The call ledger in DynamoDB: one item per ClientToken (`pk = call#<token>`), claimed with a
 //! conditional PutItem so two invocations never both believe they are first, read back with a
-//! consistent GetItem, and expired by the table's TTL attribute `expiresAt`.
+//! consistent GetItem, and expired by the table's TTL attribute `expiresAt`. The same table
+//! holds the deployment's call-start budget (`pk = budget#call-starts`), a token bucket
+//! changed only by conditional writes.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -8,6 +10,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
+use domain::budget::{Bucket, CallRate, CallStartBudget};
 use domain::ledger::{CallLedger, LedgerEntry, LedgerError, RETENTION};
 
 use crate::sdk::{classify, operation_timeout};
@@ -125,5 +128,60 @@ fn entry_of(item: &HashMap<String, AttributeValue>) -> LedgerEntry {
         (Some(STATE_PLACED), Some(contact_id), _, Some(placed_at)) => LedgerEntry::Placed { contact_id, placed_at },
         (Some(STATE_REFUSED), _, Some(detail), Some(at)) => LedgerEntry::Refused { detail, at },
         _ => LedgerEntry::Placing,
+    }
+}
+
+const BUDGET_KEY: &str = "budget#call-starts";
+
+/// How often a take tries again when another invocation took a token in between.
+const BUDGET_ROUNDS: usize = 4;
+
+fn bucket_of(item: &HashMap<String, AttributeValue>) -> Option<Bucket> {
+    let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
+    Some(Bucket { milli_tokens: u64::try_from(number("milliTokens")?).ok()?, at_ms: number("atMs")? })
+}
+
+impl CallStartBudget for DynamoLedger {
+    async fn take(&self, rate: CallRate, now: DateTime<Utc>) -> Result<Option<Duration>, LedgerError> {
+        for _ in 0..BUDGET_ROUNDS {
+            let item = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key("pk", AttributeValue::S(BUDGET_KEY.to_owned()))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|err| unavailable(&err))?;
+            let current = item.item().and_then(bucket_of);
+            let next = match current.unwrap_or_else(|| Bucket::full(rate, now)).take(rate, now) {
+                Ok(next) => next,
+                Err(wait) => return Ok(Some(wait)),
+            };
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", AttributeValue::S(BUDGET_KEY.to_owned()))
+                .item("milliTokens", AttributeValue::N(next.milli_tokens.to_string()))
+                .item("atMs", AttributeValue::N(next.at_ms.to_string()));
+            // Written only over the bucket it was computed from: a token is never taken twice.
+            let put = match current {
+                None => put.condition_expression("attribute_not_exists(pk)"),
+                Some(old) => put
+                    .condition_expression("#at = :at AND #tokens = :tokens")
+                    .expression_attribute_names("#at", "atMs")
+                    .expression_attribute_names("#tokens", "milliTokens")
+                    .expression_attribute_values(":at", AttributeValue::N(old.at_ms.to_string()))
+                    .expression_attribute_values(":tokens", AttributeValue::N(old.milli_tokens.to_string())),
+            };
+            match put.send().await {
+                Ok(_) => return Ok(None),
+                Err(SdkError::ServiceError(err)) if err.err().is_conditional_check_failed_exception() => {}
+                Err(err) => return Err(unavailable(&err)),
+            }
+        }
+        // Others keep taking in between: look again shortly.
+        Ok(Some(Duration::from_millis(100)))
     }
 }

@@ -135,6 +135,17 @@ pub fn call_ledger_table(env: &impl Env) -> Option<String> {
     get(env, "CALL_LEDGER_TABLE")
 }
 
+/// `CALL_START_RATE_PER_SECOND` (default 2) and `CALL_START_BURST` (default 5): how fast
+/// place-call starts calls, for the whole deployment; Connect's default quota. Raise them with
+/// the account's quota.
+pub fn call_rate(env: &impl Env) -> Result<crate::budget::CallRate, ConfigError> {
+    let default = crate::budget::CallRate::default();
+    Ok(crate::budget::CallRate {
+        per_second: number(env, "CALL_START_RATE_PER_SECOND", default.per_second, 1..=100)?,
+        burst: number(env, "CALL_START_BURST", default.burst, 1..=100)?,
+    })
+}
+
 /// `INCIDENT_TABLE`: the DynamoDB table of the open incidents, if one is configured.
 pub fn incident_table(env: &impl Env) -> Option<String> {
     get(env, "INCIDENT_TABLE")

@@ -9,6 +9,15 @@
 //!   source resolved it; an acknowledgement marks the incident acknowledged, and an escalation
 //!   that ends without one closes it, so the next trigger rings again.
 //!
+//! - Storms: while an escalation rings for a project (the SNS topic) that groups
+//!   ([`IncidentPolicy::grouping`]), a trigger of another incident of the project joins it as
+//!   a related alert ([`Claim::Grouped`]); the ringing escalation reads how many joined
+//!   ([`Related`]) and says so in its next attempt's message ([`announce_related`]). After an
+//!   acknowledgement the project keeps grouping for its quiet window.
+//! - Re-escalation: an acknowledgement of a project with `reEscalateMinutes` is armed
+//!   ([`arm_re_escalation`]); when the workflow's wait is over, [`re_escalation_due`] rings
+//!   the plan again unless the source resolved the incident.
+//!
 //! An open incident holds its key only for a bounded time: a ringing one for the planned
 //! length of its escalation and a margin ([`ringing_hold`]), an acknowledged one for
 //! [`ACKNOWLEDGED_HOLD`]. An escalation that died without closing its incident (a deleted

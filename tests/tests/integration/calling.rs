@@ -11,6 +11,7 @@ use adapters::incidents::DynamoIncidents;
 use adapters::ledger::DynamoLedger;
 use chrono::{DateTime, Timelike, Utc};
 use domain::alert::Alert;
+use domain::budget::CallRate;
 use domain::config::{ConnectConfig, Timing};
 use domain::escalation::ack::{AckRule, DEFAULT_ACK_ATTRIBUTE};
 use domain::escalation::placement::client_token;
@@ -110,6 +111,9 @@ impl World {
                 source_phone_number: number(SOURCE),
             },
             fallback: number(FALLBACK),
+            // The simulator's clock stands still while a test places many calls: a budget
+            // this large is never spent here (tests/integration/budget.rs tests the budget).
+            rate: CallRate { per_second: 100, burst: 100 },
             clock: self.clock(),
         }
     }
@@ -781,6 +785,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
             source_phone_number: number(SOURCE),
         },
         fallback: number(FALLBACK),
+        rate: CallRate::default(),
         clock: domain::clock::SystemClock,
     };
     let call = call_of(place_call::handle(&deps, request(Some(ACKS), 0)).await.unwrap());

@@ -5,6 +5,7 @@
 //! `cargo test -p lambda-connect-tests --test integration <module>::` runs one module.
 
 mod bad_inputs;
+mod budget;
 mod calling;
 mod forward_call;
 mod incidents;
