@@ -135,6 +135,30 @@ fn every_compat_file_at_once_fails_on_the_placeholders_and_missing_rosters() {
 }
 
 #[test]
+fn a_projects_incident_settings_are_checked_naming_the_field() {
+    let dir = folder(&[
+        (
+            "mapping.json",
+            br#"[{"snsTopicName":"t","phoneNumberJsonFile":"r.json","grouping":"no","quietMinutes":2000,"reEscalateMinutes":30}]"#,
+        ),
+        ("r.json", br#"[{"startDay":1,"endDay":31,"phoneNumber":["+819012341001"]}]"#),
+    ]);
+    let mapping = join(&dir, "mapping.json");
+    let run = oncall(&["check", &mapping]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        errors(&run),
+        [
+            format!("error: {mapping}: [0].grouping: must be true or false; no grouping: every incident rings"),
+            format!(
+                "error: {mapping}: [0].quietMinutes: must be a whole number of minutes from 0 to 1440, not 2000; no quiet window"
+            ),
+        ]
+    );
+    assert_eq!(summary(&run), "checked 2 files (1 mapping, 1 roster): 2 errors, 0 warnings");
+}
+
+#[test]
 fn warnings_alone_exit_zero() {
     let dir = folder(&[
         (
