@@ -200,6 +200,11 @@ fn not_paged(incident: &Incident, problems: &[Problem]) -> (Decision, Outcome) {
             ),
         ),
     };
+    nobody_rung(status, summary, problems)
+}
+
+/// The decision and the outcome of an escalation that rings nobody, ending as `status`.
+fn nobody_rung(status: OutcomeStatus, summary: String, problems: &[Problem]) -> (Decision, Outcome) {
     let outcome = Outcome {
         status,
         summary: summary.clone(),
@@ -222,20 +227,9 @@ pub fn ring_nobody(state: &mut EscalationState, status: OutcomeStatus, summary: 
     state.attempts.clear();
     state.current = CurrentAttempt { index: 0, group: None, phone_numbers: Vec::new(), wait_seconds: 0 };
     state.history_events = EVENTS_BEFORE_FIRST_ATTEMPT;
-    state.decision = Some(Decision { action: Action::RingNobody, reason: summary.clone() });
-    state.outcome = Some(Outcome {
-        status,
-        summary,
-        acknowledged_by: None,
-        acknowledged_group: None,
-        acknowledged_at: None,
-        seconds_to_acknowledge: None,
-        attempts_made: 0,
-        calls_placed: 0,
-        call_list: Vec::new(),
-        related: None,
-        problems: state.problems.clone(),
-    });
+    let (decision, outcome) = nobody_rung(status, summary, &state.problems);
+    state.decision = Some(decision);
+    state.outcome = Some(outcome);
 }
 
 /// The most problems the state keeps; the rest are counted in one more. Every problem is
