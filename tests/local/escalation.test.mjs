@@ -558,14 +558,20 @@ test('200 different alarms of one project are one ringing escalation that lists 
   const expected = { 'duty-topic': '199', 'second-topic': '2' };
   const leaders = {};
   for (const [topic, related] of Object.entries(expected)) {
-    const deadline = Date.now() + 300_000;
+    const deadline = Date.now() + 180_000;
     for (;;) {
       const project = await local.incident(`project#${topic}`);
       if (project?.related?.N === related) {
         leaders[topic] = project.escalationId.S;
         break;
       }
-      if (Date.now() > deadline) throw new Error(`${topic}: ${project?.related?.N ?? 'no'} related alerts, expected ${related}`);
+      if (Date.now() > deadline) {
+        const incidents = (await local.incidents()).filter((item) => item.pk.S.startsWith(`incident#${topic}#`));
+        const by = (name) => Object.entries(Object.groupBy(incidents, (item) => `${item[name]?.S} ${item.status?.S}`)).map(([k, v]) => `${k}: ${v.length}`);
+        const keys = new Set((project?.relatedKeys?.L ?? []).map((k) => k.S));
+        const unlisted = incidents.map((item) => item.pk.S.split('#').pop()).filter((key) => !keys.has(key));
+        throw new Error(`${topic}: ${project?.related?.N ?? 'no'} related alerts, expected ${related}; led by ${project?.escalationId?.S}; incidents by escalation: ${by('escalationId')}; opened by: ${by('openedBy')}; not related: ${unlisted}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

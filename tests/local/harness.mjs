@@ -135,17 +135,12 @@ function stopProcess(child) {
 const MOTO_HINT = "The DynamoDB-protocol server is moto's: run tests/local/setup.sh, which installs it (python3 -m pip install 'moto[server]'), or see README.md.";
 
 /**
- * moto's server on a free loopback port. A watchdog thread ends it when this process goes
- * (its stdin closes), so a crashed run leaves no server behind.
+ * moto's server on a free loopback port, one request at a time so every item write is atomic
+ * as in DynamoDB (tests/moto_server.py). It ends when this process goes (its stdin closes), so
+ * a crashed run leaves no server behind.
  */
 async function startMoto(logFile) {
-  const program = [
-    'import os, sys, threading',
-    'threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()',
-    'from moto.server import main',
-    "main(['-H', '127.0.0.1', '-p', '0'])",
-  ].join('\n');
-  return startServer('python3', ['-c', program], logFile, { stdin: 'pipe', hint: MOTO_HINT });
+  return startServer('python3', [join(ROOT, 'tests', 'moto_server.py')], logFile, { stdin: 'pipe', hint: MOTO_HINT });
 }
 
 /** One DynamoDB API call (awsJson1.0); moto routes on the signature's credential scope. */

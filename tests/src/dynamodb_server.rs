@@ -21,18 +21,10 @@ const INSTALL_HINT: &str = "the DynamoDB tests need python3 with moto's server: 
      or `python3 -m pip install 'moto[server]==5.2.5'`";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Starts moto's server on `127.0.0.1:<free port>`; a watchdog thread ends it when its stdin
-/// closes, i.e. when the test process is gone even if it never ran [`Drop`].
-const LAUNCHER: &str = "\
-import os, sys, threading
-threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
-try:
-    from moto.server import main
-except ImportError as err:
-    print(f'moto is not installed: {err}', file=sys.stderr, flush=True)
-    sys.exit(3)
-main(['-H', '127.0.0.1', '-p', '0'])
-";
+/// Starts moto's server on `127.0.0.1:<free port>`, one request at a time so each item write
+/// is atomic as in DynamoDB; it ends when its stdin closes, i.e. when the test process is gone
+/// even if it never ran [`Drop`]. (The same launcher serves the local runner.)
+const LAUNCHER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/moto_server.py");
 
 /// moto's server with the ledger table; killed when dropped.
 #[derive(Debug)]
@@ -53,7 +45,7 @@ impl DynamoDbServer {
     /// [`DynamoDbServer::start`] for code outside an async runtime.
     pub fn start_blocking() -> std::io::Result<Self> {
         let mut child = Command::new("python3")
-            .args(["-c", LAUNCHER])
+            .arg(LAUNCHER)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -173,5 +165,39 @@ impl Drop for DynamoDbServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_updates_of_one_item_are_each_applied_as_in_dynamodb() -> std::io::Result<()> {
+        let server = DynamoDbServer::start_blocking()?;
+        server.create_table("atomic")?;
+        server.call("PutItem", r#"{"TableName":"atomic","Item":{"pk":{"S":"p"}}}"#)?;
+        let server = std::sync::Arc::new(server);
+        let updates: Vec<_> = (0..200)
+            .map(|i| {
+                let server = server.clone();
+                thread::spawn(move || {
+                    server.call(
+                        "UpdateItem",
+                        &format!(
+                            r##"{{"TableName":"atomic","Key":{{"pk":{{"S":"p"}}}},"UpdateExpression":"ADD #n :one SET #k = list_append(if_not_exists(#k, :none), :key)","ExpressionAttributeNames":{{"#n":"n","#k":"keys"}},"ExpressionAttributeValues":{{":one":{{"N":"1"}},":none":{{"L":[]}},":key":{{"L":[{{"S":"k{i}"}}]}}}}}}"##
+                        ),
+                    )
+                })
+            })
+            .collect();
+        for update in updates {
+            update.join().map_err(|_| std::io::Error::other("an update panicked"))??;
+        }
+        let item = server.call("GetItem", r#"{"TableName":"atomic","Key":{"pk":{"S":"p"}},"ConsistentRead":true}"#)?;
+        let item: serde_json::Value = serde_json::from_str(&item)?;
+        assert_eq!(item["Item"]["n"]["N"], "200", "{item}");
+        assert_eq!(item["Item"]["keys"]["L"].as_array().map(Vec::len), Some(200), "{item}");
+        Ok(())
     }
 }
