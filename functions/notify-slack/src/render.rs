@@ -10,6 +10,10 @@ use serde_json::Value;
 
 use crate::error::NotifySlackError;
 
+/// The related alerts a post lists; the outcome (the execution's output, the outcome topic)
+/// keeps more, and the post counts the rest.
+pub const RELATED_LISTED: usize = 20;
+
 /// What names the escalation in a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
@@ -79,10 +83,11 @@ pub fn outcome_message(outcome: &Outcome, context: &Context) -> SlackMessage {
     }
     if let Some(related) = outcome.related.as_ref().filter(|r| r.count > 0) {
         text.push_str(&format!("Related alerts that joined it: {}\n", related.count));
-        for key in &related.keys {
+        let listed = &related.keys[..related.keys.len().min(RELATED_LISTED)];
+        for key in listed {
             text.push_str(&format!("• {}\n", escape(&scrub_numbers(key))));
         }
-        let unlisted = related.count.saturating_sub(related.keys.len() as u64);
+        let unlisted = related.count.saturating_sub(listed.len() as u64);
         if unlisted > 0 {
             text.push_str(&format!("… and {unlisted} more\n"));
         }
@@ -329,6 +334,19 @@ pub(crate) mod tests {
         let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
         assert!(text.starts_with(":link: *Escalation: joined the open incident*, nobody was called again"), "{text}");
         assert!(text.contains("escalation e1"), "{text}");
+    }
+
+    #[test]
+    fn a_storm_lists_its_first_related_alerts_and_counts_the_rest() {
+        let mut o = outcome(OutcomeStatus::Resolved);
+        let keys: Vec<String> = (0..199).map(|i| format!("arn:aws:cloudwatch:r:1:alarm:a{i}")).collect();
+        o.related = Some(domain::incident_store::Related { count: 199, keys, announced: None });
+        let text = outcome_message(&o, &Context::of(&Value::Null, None)).text;
+        assert_eq!(text.matches("\n• arn:").count(), RELATED_LISTED, "{text}");
+        assert!(
+            text.contains(&format!("alarm:a{}\n… and {} more", RELATED_LISTED - 1, 199 - RELATED_LISTED)),
+            "{text}"
+        );
     }
 
     #[test]

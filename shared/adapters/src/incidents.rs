@@ -6,8 +6,9 @@
 //!
 //! A project's item (`pk = project#<project>`) says which escalation rings for the project:
 //! `status`, `escalationId`, `holdUntil`, `quietUntil` (after an acknowledgement, new
-//! incidents are grouped until then), `related` (how many joined) and `relatedKeys` (the
-//! first of their keys).
+//! incidents are grouped until then), `related` (how many joined), `relatedKeys` (the
+//! first of their keys) and `relatedKeyBytes` (how long those are together, bounded by
+//! [`MAX_RELATED_KEY_BYTES`]).
 //!
 //! Incident item: `status` (`ringing`, `acknowledged`, `resolved`, `closed`), `escalationId`
 //! (the escalation that rings for it), `openedBy` (the one whose alert opened it; another
@@ -23,7 +24,7 @@ use chrono::{DateTime, Utc};
 use domain::answered::{ANSWERED_RETENTION, AnsweredRequests};
 use domain::incident_store::{
     IncidentClaims, IncidentRecord, IncidentRef, IncidentStatus, IncidentStoreError, IncidentWatch, Leading,
-    MAX_RELATED_KEPT, Opening, ProjectRecord, RETENTION, Related,
+    MAX_RELATED_KEY_BYTES, Opening, ProjectRecord, RETENTION, Related, kept_related_keys,
 };
 
 use crate::sdk::classify;
@@ -77,7 +78,7 @@ fn record_of(item: &HashMap<String, AttributeValue>) -> Option<IncidentRecord> {
 }
 
 /// Every attribute name goes through a placeholder: `status` is a DynamoDB reserved word.
-const NAMES: [(&str, &str); 9] = [
+const NAMES: [(&str, &str); 10] = [
     ("#status", "status"),
     ("#escalationId", "escalationId"),
     ("#holdUntil", "holdUntil"),
@@ -87,6 +88,7 @@ const NAMES: [(&str, &str); 9] = [
     ("#quietUntil", "quietUntil"),
     ("#related", "related"),
     ("#keys", "relatedKeys"),
+    ("#keyBytes", "relatedKeyBytes"),
 ];
 
 /// A project's item: which escalation rings for it (`pk = project#<project>`).
@@ -213,9 +215,10 @@ impl IncidentClaims for DynamoIncidents {
                 Err(SdkError::ServiceError(err)) if err.err().is_conditional_check_failed_exception() => {}
                 Err(err) => return Err(unavailable(&err)),
             }
-            // Join the escalation ringing for the project: with the key while fewer than
-            // MAX_RELATED_KEPT are kept, counted only after that.
-            for keep_key in [true, false] {
+            // Join the escalation ringing for the project: with the key while the kept keys
+            // (`relatedKeyBytes` long together) leave room for it, counted only after that.
+            let room = MAX_RELATED_KEY_BYTES.checked_sub(key.len());
+            for keep_key in [room.is_some(), false] {
                 let mut update = self
                     .client
                     .update_item()
@@ -227,19 +230,20 @@ impl IncidentClaims for DynamoIncidents {
                     .expression_attribute_values(":now", epoch(now))
                     .expression_attribute_values(":me", s(escalation_id))
                     .return_values(ReturnValue::AllNew);
-                let used = ["#status", "#holdUntil", "#escalationId", "#quietUntil", "#related", "#keys"];
+                let used = ["#status", "#holdUntil", "#escalationId", "#quietUntil", "#related", "#keys", "#keyBytes"];
                 update = if keep_key {
                     update
                         .update_expression(
-                            "ADD #related :one SET #keys = list_append(if_not_exists(#keys, :none), :key)",
+                            "ADD #related :one, #keyBytes :bytes SET #keys = list_append(if_not_exists(#keys, :none), :key)",
                         )
                         .condition_expression(format!(
-                            "{GROUPS} AND (attribute_not_exists(#keys) OR size(#keys) < :kept)"
+                            "{GROUPS} AND (attribute_not_exists(#keyBytes) OR #keyBytes <= :room)"
                         ))
                         .set_expression_attribute_names(Some(names(&used)))
                         .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
                         .expression_attribute_values(":key", AttributeValue::L(vec![s(key)]))
-                        .expression_attribute_values(":kept", AttributeValue::N(MAX_RELATED_KEPT.to_string()))
+                        .expression_attribute_values(":bytes", AttributeValue::N(key.len().to_string()))
+                        .expression_attribute_values(":room", AttributeValue::N(room.unwrap_or(0).to_string()))
                 } else {
                     update
                         .update_expression("ADD #related :one")
@@ -409,7 +413,7 @@ impl IncidentWatch for DynamoIncidents {
         let keys = item
             .get("relatedKeys")
             .and_then(|v| v.as_l().ok())
-            .map(|keys| keys.iter().filter_map(|k| k.as_s().ok().cloned()).take(MAX_RELATED_KEPT).collect())
+            .map(|keys| kept_related_keys(keys.iter().filter_map(|k| k.as_s().ok().cloned())))
             .unwrap_or_default();
         Ok(record_of(item).map(|record| ProjectRecord {
             record,

@@ -223,7 +223,7 @@ pub struct ProjectRecord {
 pub struct Related {
     /// How many alerts joined.
     pub count: u64,
-    /// Their incident keys, the first [`MAX_RELATED_KEPT`].
+    /// Their incident keys, as many of the first as fit in [`MAX_RELATED_KEY_BYTES`].
     #[serde(default)]
     pub keys: Vec<String>,
     /// What the spoken message says about them now (so the next update replaces it).
@@ -231,8 +231,26 @@ pub struct Related {
     pub announced: Option<String>,
 }
 
-/// The most related incident keys kept: in the store, the state and the outcome.
-pub const MAX_RELATED_KEPT: usize = 50;
+/// The most bytes of related incident keys kept, in the store, the state and the outcome:
+/// about 300 CloudWatch alarm ARNs, so a storm of a few hundred alarms is listed whole. The
+/// count goes on past it. Bytes, not keys: a key is up to 256 characters, of up to 4 bytes
+/// each, and the state (which carries the list twice, in `related` and in the outcome) must
+/// stay far below Step Functions' 256 KB.
+pub const MAX_RELATED_KEY_BYTES: usize = 24 * 1024;
+
+/// The first of `keys` that fit in [`MAX_RELATED_KEY_BYTES`] together.
+pub fn kept_related_keys(keys: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut room = MAX_RELATED_KEY_BYTES;
+    keys.into_iter()
+        .take_while(|key| match room.checked_sub(key.len()) {
+            Some(left) => {
+                room = left;
+                true
+            }
+            None => false,
+        })
+        .collect()
+}
 
 /// What check-contact does to the incident its escalation opened.
 pub trait IncidentWatch: Send + Sync {

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::clock::FixedClock;
 use domain::incident_store::{
     ACKNOWLEDGED_HOLD, Claim, IncidentClaims, IncidentRecord, IncidentRef, IncidentStatus, IncidentWatch, Leading,
-    Opening, Watch, announce_related, settle, watch,
+    MAX_RELATED_KEY_BYTES, Opening, Watch, announce_related, settle, watch,
 };
 use domain::payload::{Action, EscalationState, OutcomeStatus};
 use lambda_connect_tests::s3_server::S3Server;
@@ -256,7 +256,7 @@ async fn the_watch_sees_the_source_resolve_and_settling_records_the_end() {
 const PROJECT: &str = "projectA-sns-topic";
 
 #[tokio::test]
-async fn the_first_incident_of_a_project_leads_and_the_others_join_it_keeping_fifty_keys() {
+async fn the_first_incident_of_a_project_leads_and_the_others_join_it_keeping_their_keys_within_a_byte_bound() {
     let store = fresh_store().await;
     assert_eq!(store.lead(PROJECT, "a", "e1", now(), hold()).await.unwrap(), Leading::Leads);
     assert_eq!(store.lead(PROJECT, "a", "e1", now(), hold()).await.unwrap(), Leading::Leads, "a retry leads again");
@@ -267,8 +267,48 @@ async fn the_first_incident_of_a_project_leads_and_the_others_join_it_keeping_fi
     let project = store.read_project(PROJECT).await.unwrap().unwrap();
     assert_eq!(project.record, ringing("e1"));
     assert_eq!(project.related.count, 60);
-    assert_eq!(project.related.keys, (1..=50).map(|i| format!("k{i}")).collect::<Vec<_>>());
+    assert_eq!(project.related.keys, (1..=60).map(|i| format!("k{i}")).collect::<Vec<_>>());
+    // Long keys: listed while they fit in the bound, counted after.
+    let long = |i: u64| format!("{i:03}{}", "キ".repeat(85));
+    let room = MAX_RELATED_KEY_BYTES - (1..=60).map(|i| format!("k{i}").len()).sum::<usize>();
+    let fitting = u64::try_from(room / long(0).len()).unwrap();
+    for i in 0..fitting + 3 {
+        store.lead(PROJECT, &long(i), &format!("y{i}"), now(), hold()).await.unwrap();
+    }
+    let project = store.read_project(PROJECT).await.unwrap().unwrap();
+    assert_eq!(project.related.count, 60 + fitting + 3);
+    assert_eq!(project.related.keys.len() as u64, 60 + fitting);
+    assert_eq!(project.related.keys.last(), Some(&long(fitting - 1)));
+    assert!(project.related.keys.iter().map(String::len).sum::<usize>() <= MAX_RELATED_KEY_BYTES);
     assert_eq!(store.lead("projectB-sns-topic", "a", "f1", now(), hold()).await.unwrap(), Leading::Leads);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_storm_joining_at_once_is_counted_and_listed_whole() {
+    // DynamoDB applies each item write atomically; the test server must too (tests/moto_server.py).
+    const STORM: u64 = 200;
+    let store = fresh_store().await;
+    assert_eq!(store.lead(PROJECT, "a", "e1", now(), hold()).await.unwrap(), Leading::Leads);
+    let joins = (1..=STORM).map(|i| {
+        let store = store.clone();
+        tokio::spawn(
+            async move { store.lead(PROJECT, &format!("k{i}"), &format!("x{i}"), now(), hold()).await.unwrap() },
+        )
+    });
+    let mut alerts = Vec::new();
+    for join in joins {
+        let Leading::Grouped { alerts: n, .. } = join.await.unwrap() else { panic!("a join led") };
+        alerts.push(n);
+    }
+    alerts.sort_unstable();
+    assert_eq!(alerts, (1..=STORM).collect::<Vec<u64>>(), "every join counted once");
+    let project = store.read_project(PROJECT).await.unwrap().unwrap();
+    assert_eq!(project.related.count, STORM);
+    let mut keys = project.related.keys;
+    keys.sort_unstable();
+    let mut expected: Vec<String> = (1..=STORM).map(|i| format!("k{i}")).collect();
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
 }
 
 #[tokio::test]
