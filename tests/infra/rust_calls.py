@@ -5,8 +5,9 @@ counts its own sources in full, plus the parts of `shared/` it reaches: starting
 identifiers in the crate, a shared item (fn, struct, trait, inherent method, ...) is reached
 when it is named; a trait impl (`impl CallStarter for AwsConnect`) when both its trait and
 its type are reached. So a function that builds `AwsConnect` but only uses it as a
-`CallStarter` is charged with StartOutboundVoiceContact, not with the contact reads and
-stops the same struct also implements for other functions.
+`CallStarter` is charged with what that impl calls (StartOutboundVoiceContact, and
+DescribeContact through the inherent `read_contact`), not with the attribute reads and stops
+the same struct also implements for other functions.
 
 An SDK call is a `.operation()` whose name is an operation of a service crate
 (`aws_sdk_<service>`) the file imports; the operation names come from the SDK crates'

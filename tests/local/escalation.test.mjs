@@ -646,3 +646,34 @@ test('the call-start budget spaces the calls of an attempt at the configured rat
     await local.configure(MAPPING);
   }
 });
+
+test('two projects on one roster at once: a phone on one escalation\'s call is rung by the other once that call ends', async () => {
+  // Day 5: both projects ring group1 first. duty-topic's calls hold the lines, so second-topic
+  // waits for them (CallWaitingNumbers asks again before each poll) instead of ringing a phone
+  // that is already ringing or talking; once duty-topic's key press ends its calls, the same
+  // person hears the second alert and acknowledges it too.
+  const acksAndHangsUp = { behaviour: 'acknowledges', afterSeconds: 2, answerAfterSeconds: 1, hangUpAfterSeconds: 1 };
+  await local.script({ [G1[0]]: acksAndHangsUp, [G1[1]]: never, [G2[0]]: never, [G2[1]]: never, [G3[0]]: never });
+  const [first, second] = await Promise.all([
+    local.run(alert('duty-topic')),
+    new Promise((resolve) => setTimeout(resolve, 1500)).then(() => local.run(alert('second-topic'), { keepIncidents: true })),
+  ]);
+  const story = [first, second].map((run) => timeline(run).join('\n')).join('\n\n');
+  for (const run of [first, second]) {
+    assert.equal(run.output.outcome.status, 'acknowledged', story);
+    assert.equal(run.output.outcome.acknowledgedBy, mask(G1[0]), story);
+    assert.equal(run.output.outcome.acknowledgedGroup, 'group1', story);
+    assert.equal(run.output.history.length, 1, story);
+  }
+  assert.match(path(second), /CallDutyGroup → WaitForAnswer → CheckCalls → WhatNext → CallWaitingNumbers → WaitForAnswer/, story);
+  assert.doesNotMatch(path(first), /CallWaitingNumbers/, story);
+  assert.ok(second.output.history[0].calls.every((c) => c.contactId), `every waiting number was rung in the end\n${story}`);
+  const contacts = await (await fetch(`${local.sim.url}/_sim/contacts`)).json();
+  for (const number of G1) {
+    const calls = dialled(contacts, number).sort((a, b) => Date.parse(a.initiatedAt) - Date.parse(b.initiatedAt));
+    assert.equal(calls.length, 2, `${mask(number)} rung once by each escalation\n${story}`);
+    assert.ok(calls[0].disconnectedAt && Date.parse(calls[0].disconnectedAt) <= Date.parse(calls[1].initiatedAt),
+      `${mask(number)}: the second call started after the first ended\n${JSON.stringify(calls)}\n${story}`);
+  }
+  for (const number of [...G2, ...G3]) assert.equal(dialled(contacts, number).length, 0, story);
+});

@@ -353,6 +353,15 @@ export class LocalEscalation {
     }
   }
 
+  /** Frees every phone's line (the call ledger's `line#` items), as no call is live between scenarios. */
+  async forgetLines() {
+    for (const item of await this.ledger()) {
+      if (item.pk.S.startsWith('line#')) {
+        await dynamodb(this.dynamodb.url, 'DeleteItem', { TableName: LEDGER_TABLE, Key: { pk: item.pk } });
+      }
+    }
+  }
+
   async scan(TableName) {
     const items = [];
     let ExclusiveStartKey;
@@ -370,12 +379,16 @@ export class LocalEscalation {
    * (name → execution) holds the executions started so far, for StartExecution's name rules;
    * each run starts with an empty one unless given one. `definition` runs another workflow
    * definition than the deployed one (see loadDefinition). Each run starts with no incident
-   * open unless `keepIncidents` (runs that overlap, or build on an earlier one's incident).
+   * open and every phone's line free unless `keepIncidents` (runs that overlap, or build on
+   * an earlier one's incident).
    * `waits` shortens named Wait states to the given milliseconds (a project's re-escalation
    * delay is minutes; the state still reads it, and the run records it).
    */
   async run(input, { executionName = randomUUID(), failStates = {}, registry = new Map(), definition = DEFINITION, keepIncidents = false, waits = {} } = {}) {
-    if (!keepIncidents) await this.forgetIncidents();
+    if (!keepIncidents) {
+      await this.forgetIncidents();
+      await this.forgetLines();
+    }
     process.env.AWS_ENDPOINT_URL_LAMBDA = this.lambdaUrl;
     process.env.AWS_REGION = REGION;
     Object.assign(process.env, CREDENTIALS);

@@ -14,6 +14,10 @@
 //! the poll decided in one step) still gets the calls back, so an execution that started
 //! before an upgrade finishes on the new code.
 //!
+//! A number that was waiting for its line (on another escalation's call, see [`domain::lines`])
+//! and that place-call was asked for again (`placedAgain`) gets that answer in the place of its
+//! waiting record first; the decision lists the numbers still waiting in `placeAgain`.
+//!
 //! With an incident table (`INCIDENT_TABLE`) each poll also reads the incident its escalation
 //! opened ([`domain::incident_store::watch`]): once the source resolved it, the escalation
 //! ends as resolved and the live calls are hung up. An acknowledgement marks the incident
@@ -40,6 +44,7 @@ use domain::incident_store::{
     IncidentStoreError, IncidentWatch, STORE_SETTING, Watch, announce_related, arm_re_escalation, re_escalation_due,
     settle, watch,
 };
+use domain::lines::take_placed_again;
 use domain::payload::{CallRecord, CallStatus, CheckCallsRequest, EscalationState};
 use domain::problem::Problem;
 use lambda_runtime::Diagnostic;
@@ -154,6 +159,7 @@ pub async fn poll<C: ContactReader, K: Clock, I: IncidentWatch>(
         }
         return Ok(next);
     }
+    take_placed_again(&mut state);
     check_all(deps, &mut state.calls).await?;
     let watched = match &deps.incidents {
         Some(incidents) => watch(incidents, &mut state).await,

@@ -8,8 +8,11 @@
 //! workflow retries with backoff. Before asking Connect it takes a token from the deployment's
 //! call-start budget ([`domain::budget`], `CALL_START_RATE_PER_SECOND`, `CALL_START_BURST`),
 //! waiting up to [`BUDGET_WAIT_LIMIT`] for one, then handing the wait to the workflow's retry
-//! as `ConnectThrottled`. Without a number (the workflow's fail-safe path) a masked
-//! failure report is returned with the call, for the workflow to publish.
+//! as `ConnectThrottled`. It also holds the number's line ([`domain::lines`]): a number on a
+//! live call of another escalation is not rung twice at once; its record says it is waiting for
+//! the line, and the workflow asks again at the next poll. Without a number (the workflow's
+//! fail-safe path) a masked failure report is returned with the call, for the workflow to
+//! publish; that call rings whatever else is ringing.
 //!
 //! Layer: a function, the outer ring. `main.rs` wires the adapters (`shared/adapters`) to the
 //! handler once per instance; the handler depends on the domain's ports and rules
@@ -23,8 +26,9 @@ use domain::calls::{CallStarter, ConnectError};
 use domain::clock::Clock;
 use domain::config::ConnectConfig;
 use domain::errors::{CONNECT_FAILED, CONNECT_THROTTLED, CONNECT_UNAVAILABLE};
-use domain::escalation::placement::{Placement, placement};
+use domain::escalation::placement::{Placement, Ring, placement};
 use domain::ledger::{CallLedger, LedgerEntry};
+use domain::lines::{Line, PhoneLines, UNPLACED_HOLD};
 use domain::payload::{CallRecord, PlaceCallRequest};
 use domain::phone::PhoneNumber;
 use domain::report::{FailSafeCall, FailedRun, FailureReport};
@@ -91,11 +95,13 @@ pub enum PlaceCallOutput {
 
 /// Starts one call, or records why it could not be placed.
 #[tracing::instrument(skip_all, fields(escalation_id = %request.escalation_id, attempt = request.attempt))]
-pub async fn handle<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
+pub async fn handle<C: CallStarter, L: CallLedger + CallStartBudget + PhoneLines, K: Clock>(
     deps: &Deps<C, L, K>,
     request: PlaceCallRequest,
 ) -> Result<PlaceCallOutput, PlaceCallError> {
-    let record = place(deps, &request).await?;
+    // Boxed: the line's and the ledger's futures nest the SDK's deeply enough to pass the
+    // compiler's layout query limit; one allocation per call is nothing next to Connect's.
+    let record = Box::pin(place(deps, &request)).await?;
     let Some(input) = &request.alert_input else {
         return Ok(PlaceCallOutput::Call(record));
     };
@@ -104,7 +110,7 @@ pub async fn handle<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
     Ok(PlaceCallOutput::FailSafe(Box::new(FailSafeCall { call: record, report })))
 }
 
-async fn place<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
+async fn place<C: CallStarter, L: CallLedger + CallStartBudget + PhoneLines, K: Clock>(
     deps: &Deps<C, L, K>,
     request: &PlaceCallRequest,
 ) -> Result<CallRecord, PlaceCallError> {
@@ -116,6 +122,33 @@ async fn place<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
         }
         Placement::Ring(ring) => ring,
     };
+    // The fail-safe call rings whatever else is ringing.
+    if request.alert_input.is_some() {
+        return ring_once(deps, ring, now).await;
+    }
+    if let Some(waiting) = line_taken(deps, &ring, &request.escalation_id, now).await {
+        return Ok(waiting);
+    }
+    let number = ring.call.destination.clone();
+    let placed = ring_once(deps, ring, now).await;
+    // The line is the call's while it is live; a call that did not start leaves it free.
+    let line = match placed.as_ref().map(|record| &record.contact_id) {
+        Ok(Some(contact_id)) => deps.ledger.record_call(&number, &request.escalation_id, contact_id.as_str()).await,
+        _ => deps.ledger.release(&number, &request.escalation_id, now).await,
+    };
+    if let Err(err) = line {
+        warn!(number = %number, error = %err, "the number's line could not be updated");
+    }
+    placed
+}
+
+/// Rings `ring` once: claims its ClientToken in the ledger (an earlier try's call is returned,
+/// not rung again), takes a call-start token, asks Connect, and records the answer.
+async fn ring_once<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
+    deps: &Deps<C, L, K>,
+    ring: Ring,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<CallRecord, PlaceCallError> {
     let number = ring.call.destination.clone();
     match deps.ledger.claim(ring.token(), now).await {
         Ok(None) => {}
@@ -136,15 +169,8 @@ async fn place<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
         Err(err) => warn!(number = %number, error = %err, "placing the call without the ledger"),
     }
 
-    wait_for_budget(deps, &number).await?;
     let token = ring.token().to_owned();
-    let answer = deps.connect.start_call(&ring.call).await;
-    let (record, entry) = match ring.answered(answer) {
-        Ok(answered) => answered,
-        Err(source @ ConnectError::Throttled { .. }) => return Err(PlaceCallError::Throttled { number, source }),
-        Err(source @ ConnectError::Unavailable { .. }) => return Err(PlaceCallError::Unavailable { number, source }),
-        Err(source) => return Err(PlaceCallError::Connect { number, source }),
-    };
+    let (record, entry) = start(deps, ring, &number).await?;
     match &entry {
         LedgerEntry::Placed { contact_id, .. } => info!(number = %number, contact_id = %contact_id, "call placed"),
         LedgerEntry::Refused { detail, .. } => {
@@ -156,6 +182,67 @@ async fn place<C: CallStarter, L: CallLedger + CallStartBudget, K: Clock>(
         warn!(number = %number, error = %err, "the call could not be recorded; a retry may ring again");
     }
     Ok(record)
+}
+
+/// Takes a token of the call-start budget, then asks Connect: the call as recorded, and what
+/// the ledger keeps of it.
+async fn start<C: CallStarter, L: CallStartBudget, K: Clock>(
+    deps: &Deps<C, L, K>,
+    ring: Ring,
+    number: &PhoneNumber,
+) -> Result<(CallRecord, LedgerEntry), PlaceCallError> {
+    wait_for_budget(deps, number).await?;
+    let answer = deps.connect.start_call(&ring.call).await;
+    let number = number.clone();
+    match ring.answered(answer) {
+        Ok(answered) => Ok(answered),
+        Err(source @ ConnectError::Throttled { .. }) => Err(PlaceCallError::Throttled { number, source }),
+        Err(source @ ConnectError::Unavailable { .. }) => Err(PlaceCallError::Unavailable { number, source }),
+        Err(source) => Err(PlaceCallError::Connect { number, source }),
+    }
+}
+
+/// Holds the number's line for `escalation_id`: `None` to ring it, or the record of a number
+/// waiting for the line another escalation's live call holds. A hold whose call has ended, or
+/// that recorded no call within [`UNPLACED_HOLD`], is taken over; a line that cannot be read,
+/// or a call whose state cannot be, never stops the call.
+async fn line_taken<C: CallStarter, L: PhoneLines, K: Clock>(
+    deps: &Deps<C, L, K>,
+    ring: &Ring,
+    escalation_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<CallRecord> {
+    let number = &ring.call.destination;
+    let (holder, contact_id, held_at) = match deps.ledger.hold(number, escalation_id, now).await {
+        Ok(Line::Held) => return None,
+        Ok(Line::Busy { escalation_id, contact_id, held_at }) => (escalation_id, contact_id, held_at),
+        Err(err) => {
+            warn!(number = %number, error = %err, "ringing without holding the line");
+            return None;
+        }
+    };
+    let over = match &contact_id {
+        Some(contact_id) => match deps.connect.is_live(contact_id).await {
+            Ok(live) => !live,
+            Err(err) => {
+                warn!(number = %number, error = %err, "cannot tell whether the other call is live; ringing");
+                return None;
+            }
+        },
+        None => now - held_at > UNPLACED_HOLD,
+    };
+    if over {
+        match deps.ledger.take_over(number, escalation_id, &holder, held_at, now).await {
+            Ok(true) => return None,
+            Ok(false) => {}
+            Err(err) => {
+                warn!(number = %number, error = %err, "ringing without holding the line");
+                return None;
+            }
+        }
+    }
+    info!(number = %number, holder = %holder, "on a call of another escalation; rung once it ends");
+    Some(ring.waiting_for_line(&holder))
 }
 
 /// Takes a token of the call-start budget, waiting for one up to [`BUDGET_WAIT_LIMIT`]. A
@@ -202,6 +289,9 @@ mod tests {
             self.calls.lock().unwrap().push(call.clone());
             (self.answer)()
         }
+        async fn is_live(&self, _: &str) -> Result<bool, ConnectError> {
+            Ok(true)
+        }
     }
 
     /// An in-memory ledger with the DynamoDB adapter's claim semantics.
@@ -229,6 +319,27 @@ mod tests {
             Ok(None)
         }
     }
+    impl PhoneLines for MemoryLedger {
+        async fn hold(&self, _: &PhoneNumber, _: &str, _: DateTime<Utc>) -> Result<Line, LedgerError> {
+            Ok(Line::Held)
+        }
+        async fn take_over(
+            &self,
+            _: &PhoneNumber,
+            _: &str,
+            _: &str,
+            _: DateTime<Utc>,
+            _: DateTime<Utc>,
+        ) -> Result<bool, LedgerError> {
+            Ok(true)
+        }
+        async fn record_call(&self, _: &PhoneNumber, _: &str, _: &str) -> Result<(), LedgerError> {
+            Ok(())
+        }
+        async fn release(&self, _: &PhoneNumber, _: &str, _: DateTime<Utc>) -> Result<(), LedgerError> {
+            Ok(())
+        }
+    }
 
     /// A ledger whose call-start budget stays spent for longer than place-call waits.
     #[derive(Default)]
@@ -241,6 +352,27 @@ mod tests {
             self.0.record(token, entry, now).await
         }
     }
+    impl PhoneLines for SpentBudget {
+        async fn hold(&self, number: &PhoneNumber, me: &str, now: DateTime<Utc>) -> Result<Line, LedgerError> {
+            self.0.hold(number, me, now).await
+        }
+        async fn take_over(
+            &self,
+            number: &PhoneNumber,
+            me: &str,
+            holder: &str,
+            held_at: DateTime<Utc>,
+            now: DateTime<Utc>,
+        ) -> Result<bool, LedgerError> {
+            self.0.take_over(number, me, holder, held_at, now).await
+        }
+        async fn record_call(&self, number: &PhoneNumber, me: &str, contact: &str) -> Result<(), LedgerError> {
+            self.0.record_call(number, me, contact).await
+        }
+        async fn release(&self, number: &PhoneNumber, me: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+            self.0.release(number, me, now).await
+        }
+    }
     impl CallStartBudget for SpentBudget {
         async fn take(&self, _: CallRate, _: DateTime<Utc>) -> Result<Option<Duration>, LedgerError> {
             Ok(Some(BUDGET_WAIT_LIMIT + Duration::from_secs(1)))
@@ -248,6 +380,27 @@ mod tests {
     }
 
     struct BrokenLedger;
+    impl PhoneLines for BrokenLedger {
+        async fn hold(&self, _: &PhoneNumber, _: &str, _: DateTime<Utc>) -> Result<Line, LedgerError> {
+            Err(LedgerError { message: "throttled".into() })
+        }
+        async fn take_over(
+            &self,
+            _: &PhoneNumber,
+            _: &str,
+            _: &str,
+            _: DateTime<Utc>,
+            _: DateTime<Utc>,
+        ) -> Result<bool, LedgerError> {
+            Err(LedgerError { message: "throttled".into() })
+        }
+        async fn record_call(&self, _: &PhoneNumber, _: &str, _: &str) -> Result<(), LedgerError> {
+            Err(LedgerError { message: "throttled".into() })
+        }
+        async fn release(&self, _: &PhoneNumber, _: &str, _: DateTime<Utc>) -> Result<(), LedgerError> {
+            Err(LedgerError { message: "throttled".into() })
+        }
+    }
     impl CallStartBudget for BrokenLedger {
         async fn take(&self, _: CallRate, _: DateTime<Utc>) -> Result<Option<Duration>, LedgerError> {
             Err(LedgerError { message: "throttled".into() })
@@ -266,7 +419,7 @@ mod tests {
         with_ledger(answer, MemoryLedger::default())
     }
 
-    fn with_ledger<L: CallLedger + CallStartBudget>(
+    fn with_ledger<L: CallLedger + CallStartBudget + PhoneLines>(
         answer: fn() -> Result<String, ConnectError>,
         ledger: L,
     ) -> Deps<FakeConnect, L, FixedClock> {

@@ -54,10 +54,19 @@ impl CallStarter for AwsConnect {
             message: "StartOutboundVoiceContact answered without a ContactId".to_owned(),
         })
     }
+
+    async fn is_live(&self, contact_id: &str) -> Result<bool, ConnectError> {
+        match self.read_contact(contact_id).await {
+            Ok(contact) => Ok(contact.disconnected_at.is_none()),
+            Err(ConnectError::NotFound { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
 }
 
-impl ContactReader for AwsConnect {
-    async fn describe(&self, contact_id: &str) -> Result<ContactSnapshot, ConnectError> {
+impl AwsConnect {
+    /// DescribeContact, as the domain sees a contact.
+    async fn read_contact(&self, contact_id: &str) -> Result<ContactSnapshot, ConnectError> {
         let output = self
             .client
             .describe_contact()
@@ -76,6 +85,12 @@ impl ContactReader for AwsConnect {
             disconnected_at: contact.disconnect_timestamp().and_then(to_chrono),
             disconnect_reason: contact.disconnect_reason().map(str::to_owned),
         })
+    }
+}
+
+impl ContactReader for AwsConnect {
+    async fn describe(&self, contact_id: &str) -> Result<ContactSnapshot, ConnectError> {
+        self.read_contact(contact_id).await
     }
 
     async fn attributes(&self, contact_id: &str) -> Result<BTreeMap<String, String>, ConnectError> {

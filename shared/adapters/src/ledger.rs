@@ -2,7 +2,8 @@
 //! conditional PutItem so two invocations never both believe they are first, read back with a
 //! consistent GetItem, and expired by the table's TTL attribute `expiresAt`. The same table
 //! holds the deployment's call-start budget (`pk = budget#call-starts`), a token bucket
-//! changed only by conditional writes.
+//! changed only by conditional writes, and the phones' lines (`pk = line#<hash of the
+//! number>`: `escalationId`, `heldAt`, `contactId`, `until`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -12,6 +13,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use domain::budget::{Bucket, CallRate, CallStartBudget};
 use domain::ledger::{CallLedger, LedgerEntry, LedgerError, RETENTION};
+use domain::lines::{LINE_HOLD, Line, PhoneLines, line_key};
+use domain::phone::PhoneNumber;
 
 use crate::sdk::{classify, operation_timeout};
 
@@ -183,5 +186,137 @@ impl CallStartBudget for DynamoLedger {
         }
         // Others keep taking in between: look again shortly.
         Ok(Some(Duration::from_millis(100)))
+    }
+}
+
+impl PhoneLines for DynamoLedger {
+    async fn hold(&self, number: &PhoneNumber, escalation_id: &str, now: DateTime<Utc>) -> Result<Line, LedgerError> {
+        let until = now + LINE_HOLD;
+        let held = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(line_key(number)))
+            .item("escalationId", AttributeValue::S(escalation_id.to_owned()))
+            .item("heldAt", AttributeValue::N(now.timestamp_millis().to_string()))
+            .item("until", AttributeValue::N(until.timestamp().to_string()))
+            .item("expiresAt", AttributeValue::N((until + RETENTION).timestamp().to_string()))
+            .condition_expression("attribute_not_exists(pk) OR #until < :now OR #escalationId = :me")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_names("#escalationId", "escalationId")
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .expression_attribute_values(":me", AttributeValue::S(escalation_id.to_owned()))
+            .send()
+            .await;
+        match held {
+            Ok(_) => return Ok(Line::Held),
+            Err(SdkError::ServiceError(err)) if err.err().is_conditional_check_failed_exception() => {}
+            Err(err) => return Err(unavailable(&err)),
+        }
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(line_key(number)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| unavailable(&err))?;
+        let text = |name: &str| item.item().and_then(|i| i.get(name)).and_then(|v| v.as_s().ok()).cloned();
+        let held_at = item
+            .item()
+            .and_then(|i| i.get("heldAt"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .and_then(DateTime::from_timestamp_millis);
+        // Gone in between (expired): free; the next hold takes it.
+        Ok(match (text("escalationId"), held_at) {
+            (Some(escalation_id), Some(held_at)) => {
+                Line::Busy { escalation_id, contact_id: text("contactId"), held_at }
+            }
+            _ => Line::Held,
+        })
+    }
+
+    async fn take_over(
+        &self,
+        number: &PhoneNumber,
+        escalation_id: &str,
+        holder: &str,
+        held_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        let until = now + LINE_HOLD;
+        let taken = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(line_key(number)))
+            .item("escalationId", AttributeValue::S(escalation_id.to_owned()))
+            .item("heldAt", AttributeValue::N(now.timestamp_millis().to_string()))
+            .item("until", AttributeValue::N(until.timestamp().to_string()))
+            .item("expiresAt", AttributeValue::N((until + RETENTION).timestamp().to_string()))
+            // Over the very hold that was seen, and no other.
+            .condition_expression("#escalationId = :holder AND #heldAt = :heldAt")
+            .expression_attribute_names("#escalationId", "escalationId")
+            .expression_attribute_names("#heldAt", "heldAt")
+            .expression_attribute_values(":holder", AttributeValue::S(holder.to_owned()))
+            .expression_attribute_values(":heldAt", AttributeValue::N(held_at.timestamp_millis().to_string()))
+            .send()
+            .await;
+        match taken {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(err)) if err.err().is_conditional_check_failed_exception() => Ok(false),
+            Err(err) => Err(unavailable(&err)),
+        }
+    }
+
+    async fn record_call(
+        &self,
+        number: &PhoneNumber,
+        escalation_id: &str,
+        contact_id: &str,
+    ) -> Result<(), LedgerError> {
+        let recorded = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(line_key(number)))
+            .update_expression("SET #contactId = :contact")
+            .condition_expression("#escalationId = :me")
+            .expression_attribute_names("#contactId", "contactId")
+            .expression_attribute_names("#escalationId", "escalationId")
+            .expression_attribute_values(":contact", AttributeValue::S(contact_id.to_owned()))
+            .expression_attribute_values(":me", AttributeValue::S(escalation_id.to_owned()))
+            .send()
+            .await;
+        match recorded {
+            // Taken over in between: that escalation's call holds the line now.
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(err)) if err.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(err) => Err(unavailable(&err)),
+        }
+    }
+
+    async fn release(&self, number: &PhoneNumber, escalation_id: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(line_key(number)))
+            .update_expression("SET #until = :ended")
+            .condition_expression("#escalationId = :me")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_names("#escalationId", "escalationId")
+            .expression_attribute_values(":ended", AttributeValue::N((now.timestamp() - 1).to_string()))
+            .expression_attribute_values(":me", AttributeValue::S(escalation_id.to_owned()))
+            .send()
+            .await;
+        match released {
+            Ok(_) => Ok(()),
+            // Taken over, or never held: nothing of this escalation's to free.
+            Err(SdkError::ServiceError(err)) if err.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(err) => Err(unavailable(&err)),
+        }
     }
 }

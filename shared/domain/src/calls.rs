@@ -104,6 +104,10 @@ impl ConnectError {
 pub trait CallStarter: Send + Sync {
     /// Starts `call` and returns Connect's ContactId.
     fn start_call(&self, call: &OutboundCall) -> impl Future<Output = Result<String, ConnectError>> + Send;
+
+    /// True while the contact is live: not yet disconnected. One Connect no longer knows is not.
+    /// (Whether another escalation's call still holds a phone's line, see [`crate::lines`].)
+    fn is_live(&self, contact_id: &str) -> impl Future<Output = Result<bool, ConnectError>> + Send;
 }
 
 /// Reads what became of a call (DescribeContact, GetContactAttributes).

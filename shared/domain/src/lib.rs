@@ -20,7 +20,7 @@
 //!   the plan, placing a call, reading a call, the decision), with [`config`] (settings and
 //!   their bounds) and [`clock`] (where "now" comes from).
 //! - The ports the engine's decisions are carried out through: [`calls`] (Amazon Connect),
-//!   [`ledger`] (one call per token), [`budget`] (the account's call-start rate), [`store`] (files), [`answered`] (webhook requests
+//!   [`ledger`] (one call per token), [`budget`] (the account's call-start rate), [`lines`] (one call per phone), [`store`] (files), [`answered`] (webhook requests
 //!   already answered), and [`resolve`], which reads the files an escalation starts from.
 //! - The words: [`alert`] (what arrived), [`incident`] (which problem it reports, and whether
 //!   it triggers, resolves or only notes it; [`incident_store`] keeps one escalation per
@@ -42,6 +42,7 @@ pub mod escalation;
 pub mod incident;
 pub mod incident_store;
 pub mod ledger;
+pub mod lines;
 pub mod mapping;
 pub mod message;
 pub mod payload;

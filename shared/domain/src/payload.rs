@@ -76,6 +76,15 @@ pub struct EscalationState {
     /// and clears it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hang_up: Vec<ContactId>,
+    /// The numbers of the current attempt still waiting for a line another escalation's call
+    /// holds ([`crate::lines`]): the workflow asks place-call for them again (its
+    /// CallWaitingNumbers state) before the next poll. Set with each decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub place_again: Vec<PhoneNumber>,
+    /// What place-call answered for [`EscalationState::place_again`]: the next poll puts these
+    /// records in the place of the waiting ones, and clears it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placed_again: Vec<CallRecord>,
     /// Set with the last decision; `null` until then (the ending states read it).
     #[serde(default)]
     pub outcome: Option<Outcome>,
@@ -263,12 +272,17 @@ pub enum CallStatus {
     Stopped,
     /// A dry run: this call would have been placed.
     DryRun,
+    /// Not placed yet: the number is on a live call of another escalation, and is rung once
+    /// that call ends (see [`crate::lines`]).
+    WaitingForLine,
+    /// Never placed: the number was on another escalation's call for the whole attempt.
+    LineBusy,
 }
 
 impl CallStatus {
     /// True once the call can no longer change.
     pub fn is_final(self) -> bool {
-        !matches!(self, Self::Placed | Self::Ringing | Self::InProgress)
+        !matches!(self, Self::Placed | Self::Ringing | Self::InProgress | Self::WaitingForLine)
     }
 }
 

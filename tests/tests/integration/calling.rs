@@ -199,6 +199,8 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         history: Vec::new(),
         decision: None,
         hang_up: Vec::new(),
+        place_again: Vec::new(),
+        placed_again: Vec::new(),
         outcome: None,
         re_escalate_seconds: None,
         re_escalations: 0,
@@ -261,6 +263,60 @@ async fn without_the_ledger_a_retry_after_a_short_busy_call_rings_again_as_conne
     world.sim().advance(5);
     world.place(BUSY, 0).await;
     assert_eq!(world.sim().calls_to(BUSY), 2);
+}
+
+#[tokio::test]
+async fn a_number_on_another_escalations_live_call_waits_and_is_rung_once_that_call_ended() {
+    let world = World::start(script()).await;
+    world.place(SILENT, 0).await;
+    let mut other = request(Some(SILENT), 0);
+    other.escalation_id = "exec-other".into();
+    let waiting = call_of(place_call::handle(&world.place_deps(), other.clone()).await.unwrap());
+    assert_eq!((waiting.status, waiting.contact_id.as_ref()), (CallStatus::WaitingForLine, None));
+    assert_eq!(waiting.detail.as_deref(), Some("on a call of escalation exec-7c1e4b1a"));
+    assert_eq!(world.sim().calls_to(SILENT), 1, "not rung twice at once");
+    // Its own next attempt is no other escalation: the line is its own.
+    world.sim().advance(10);
+    assert!(world.place(SILENT, 1).await.contact_id.is_some());
+    // Connect's dialing timeout ends those calls: the line is taken over, and the waiting
+    // escalation's ClientToken was never used, so Connect places a new call.
+    world.sim().advance(61);
+    let rung = call_of(place_call::handle(&world.place_deps(), other).await.unwrap());
+    assert!(rung.contact_id.is_some(), "{rung:?}");
+    assert_eq!(world.sim().calls_to(SILENT), 3);
+}
+
+#[tokio::test]
+async fn a_line_held_by_a_call_that_was_never_placed_is_taken_over_after_thirty_seconds() {
+    use domain::lines::PhoneLines;
+    let world = World::start(script()).await;
+    let ledger = world.ledger.clone().unwrap();
+    ledger.hold(&number(ACKS), "exec-died", world.sim().now()).await.unwrap();
+    let waiting = world.place(ACKS, 0).await;
+    assert_eq!(waiting.status, CallStatus::WaitingForLine, "a call may be on its way");
+    world.sim().advance(31);
+    let rung = world.place(ACKS, 0).await;
+    assert!(rung.contact_id.is_some(), "{rung:?}");
+    assert_eq!(world.sim().calls_to(ACKS), 1);
+}
+
+#[tokio::test]
+async fn a_call_that_did_not_start_leaves_the_line_free_and_the_fail_safe_call_never_waits() {
+    let world = World::start(script()).await;
+    assert_eq!(world.place(REFUSED, 0).await.status, CallStatus::Failed);
+    let mut other = request(Some(REFUSED), 0);
+    other.escalation_id = "exec-other".into();
+    let refused = call_of(place_call::handle(&world.place_deps(), other).await.unwrap());
+    assert_eq!(refused.status, CallStatus::Failed, "asked Connect, not kept waiting: {refused:?}");
+
+    // Another escalation's call holds the fallback number's line; the fail-safe call rings it.
+    world.place(FALLBACK, 0).await;
+    let mut fail_safe = request(None, 0);
+    fail_safe.escalation_id = "exec-failed".into();
+    fail_safe.alert_input = Some(json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:duty"}));
+    let rung = call_of(place_call::handle(&world.place_deps(), fail_safe).await.unwrap());
+    assert!(rung.contact_id.is_some(), "{rung:?}");
+    assert_eq!(world.sim().calls_to(FALLBACK), 2);
 }
 
 #[tokio::test]

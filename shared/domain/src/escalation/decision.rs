@@ -47,11 +47,17 @@ pub const EVENTS_TO_HANG_UP: u32 = 7;
 /// Events before the first poll: the execution's start (2), ReceiveAlert (2), ResolveRoster (5).
 pub const EVENTS_BEFORE_FIRST_ATTEMPT: u32 = 9;
 
-/// Events of ringing one attempt: the Map state (4), per number an iteration with its
-/// PlaceCall task (7), and hanging up what is still ringing when it ends.
+/// Events of ringing one attempt: placing its calls ([`events_to_place`]), and hanging up
+/// what is still ringing when it ends.
 pub fn events_per_attempt(numbers: usize) -> u32 {
+    events_to_place(numbers).saturating_add(EVENTS_TO_HANG_UP)
+}
+
+/// Events of placing calls: the Map state (4), and per number an iteration with its PlaceCall
+/// task (7). Also what asking again for numbers waiting for their line costs.
+pub fn events_to_place(numbers: usize) -> u32 {
     let calls = u32::try_from(numbers).unwrap_or(u32::MAX).saturating_mul(7);
-    4u32.saturating_add(calls).saturating_add(EVENTS_TO_HANG_UP)
+    4u32.saturating_add(calls)
 }
 
 /// An answered call still open after this long without the key is given up on and stopped.
@@ -108,7 +114,7 @@ pub fn ended_by_source(state: &EscalationState, now: DateTime<Utc>, why: String)
     }
     let mut next = state.clone();
     next.history_events = state.history_events.saturating_add(EVENTS_PER_POLL);
-    finish_attempt(&mut next, why.clone());
+    finish_attempt(&mut next, why.clone(), now);
     next.outcome = Some(Outcome { status: OutcomeStatus::Resolved, ..outcome_totals(&next, why.clone()) });
     next.decision = Some(Decision { action: Action::Resolved, reason: why });
     let stop = live_calls_of_finished_attempt(&next);
@@ -220,6 +226,7 @@ impl Step {
 fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     let mut next = state.clone();
     next.history_events = state.history_events.saturating_add(EVENTS_PER_POLL);
+    next.place_again.clear();
     let attempt = &state.current;
     let label = attempt_label(attempt.index, attempt.group.as_deref());
 
@@ -227,7 +234,7 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
         let acknowledged_at = ack.checked_at.or(ack.ended_at).unwrap_or(now);
         let seconds = (acknowledged_at - state.started_at).num_seconds().max(0);
         let who = ack.phone_number.masked();
-        finish_attempt(&mut next, format!("{who} pressed the key"));
+        finish_attempt(&mut next, format!("{who} pressed the key"), now);
         let group = attempt.group.as_deref().map(|g| format!(" ({g})")).unwrap_or_default();
         let summary = format!(
             "{who}{group} acknowledged after {seconds} s, on attempt {} of {}",
@@ -247,9 +254,17 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     }
 
     let interval = i64::from(state.timing.check_interval_seconds);
-    // The attempt started when its first real call did. A record the workflow wrote for a call
-    // it could not place (the Map's Catch) carries the execution's start time, not the attempt's.
-    let started = state.calls.iter().filter(|c| c.contact_id.is_some()).map(|c| c.placed_at).min().unwrap_or(now);
+    // The attempt started when its first real call did, or a number began to wait for its line.
+    // A record the workflow wrote for a call it could not place (the Map's Catch) carries the
+    // execution's start time, not the attempt's.
+    let waiting: Vec<&CallRecord> = state.calls.iter().filter(|c| c.status == CallStatus::WaitingForLine).collect();
+    let started = state
+        .calls
+        .iter()
+        .filter(|c| c.contact_id.is_some() || c.status == CallStatus::WaitingForLine)
+        .map(|c| c.placed_at)
+        .min()
+        .unwrap_or(now);
     let left = interval - (now - started).num_seconds();
     let ringing = state.calls.iter().filter(|c| matches!(c.status, CallStatus::Placed | CallStatus::Ringing)).count();
     let answered_since = |c: &CallRecord| (now - c.answered_at.unwrap_or(c.placed_at)).num_seconds();
@@ -258,14 +273,26 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
     let overstayed = on_the_line.count() - listening;
     let in_time = left > 0;
     let ringing_in_time = ringing > 0 && in_time;
-    let affordable = next.history_events.saturating_add(EVENTS_PER_POLL) <= HISTORY_EVENT_BUDGET;
+    let waiting_in_time = !waiting.is_empty() && in_time;
+    let place_again_cost = if waiting_in_time { events_to_place(waiting.len()) } else { 0 };
+    let affordable =
+        next.history_events.saturating_add(EVENTS_PER_POLL).saturating_add(place_again_cost) <= HISTORY_EVENT_BUDGET;
 
-    if (ringing_in_time || listening > 0) && affordable && !state.dry_run {
+    if (ringing_in_time || waiting_in_time || listening > 0) && affordable && !state.dry_run {
         let poll = state.timing.poll_interval_seconds;
         // Past the interval only answered calls remain, and they end themselves: poll less.
         let wait = if in_time { i64::from(poll).min(left).max(1) } else { i64::from(poll.max(ANSWERED_POLL_SECONDS)) };
         next.current.wait_seconds = u32::try_from(wait).unwrap_or(u32::MAX);
-        let reason = if in_time {
+        if waiting_in_time {
+            next.place_again = waiting.iter().map(|c| c.phone_number.clone()).collect();
+            next.history_events = next.history_events.saturating_add(place_again_cost);
+        }
+        let reason = if waiting_in_time {
+            format!(
+                "{label}: {ringing} ringing, {} waiting for a line another escalation's call holds, {listening} on the line, nobody has pressed the key yet; {left} s left",
+                waiting.len()
+            )
+        } else if in_time {
             format!(
                 "{label}: {ringing} ringing, {listening} on the line, nobody has pressed the key yet; {left} s left"
             )
@@ -278,28 +305,35 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
         return next;
     }
 
+    end_waiting(&mut next.calls, now);
     let ended_because = if state.calls.is_empty() {
         "no call was placed".to_owned()
     } else if state.dry_run {
-        format!("dry run, nobody was rung; a real alert would ring {}", numbers(&state.calls))
-    } else if ringing_in_time || listening > 0 {
-        format!("stopped to stay inside Step Functions' history limit: {}", call_summary(&state.calls))
-    } else if ringing == 0 && overstayed == 0 && listening == 0 {
-        format!("every call ended without the key: {}", call_summary(&state.calls))
+        format!("dry run, nobody was rung; a real alert would ring {}", numbers(&next.calls))
+    } else if ringing_in_time || waiting_in_time || listening > 0 {
+        format!("stopped to stay inside Step Functions' history limit: {}", call_summary(&next.calls))
+    } else if ringing == 0 && waiting.is_empty() && overstayed == 0 && listening == 0 {
+        format!("every call ended without the key: {}", call_summary(&next.calls))
     } else if overstayed > 0 && ringing == 0 {
         format!(
             "an answered call was still open after {ANSWERED_CALL_LIMIT_SECONDS} s without the key: {}",
-            call_summary(&state.calls)
+            call_summary(&next.calls)
         )
     } else {
-        format!("nobody pressed the key within {interval} s: {}", call_summary(&state.calls))
+        format!("nobody pressed the key within {interval} s: {}", call_summary(&next.calls))
     };
-    finish_attempt(&mut next, ended_because.clone());
+    finish_attempt(&mut next, ended_because.clone(), now);
 
     // Connect placed none of this attempt's calls (it refused, failed or throttled every one
     // past the retries): the fallback number is tried before going on, unless it was one of them.
-    let nothing_placed =
-        !state.dry_run && !state.calls.is_empty() && state.calls.iter().all(|c| c.contact_id.is_none());
+    // A number that waited for its line all attempt long was on another alert's call: reached,
+    // in a way, and rung again by the next attempt.
+    let nothing_placed = !state.dry_run
+        && !state.calls.is_empty()
+        && state
+            .calls
+            .iter()
+            .all(|c| c.contact_id.is_none() && !matches!(c.status, CallStatus::WaitingForLine | CallStatus::LineBusy));
     let untried_fallback = state.fallback.as_ref().filter(|fallback| !attempt.phone_numbers.contains(fallback));
     let fallback_cost = events_per_attempt(1).saturating_add(EVENTS_PER_POLL);
     if let (true, Some(fallback)) = (nothing_placed, untried_fallback)
@@ -390,15 +424,27 @@ fn numbers(calls: &[CallRecord]) -> String {
     calls.iter().map(|c| c.phone_number.to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// Moves the current attempt's calls into the history.
-fn finish_attempt(state: &mut EscalationState, ended_because: String) {
-    let calls = std::mem::take(&mut state.calls);
+/// Moves the current attempt's calls into the history; a number still waiting for its line
+/// was on another escalation's call for the whole attempt.
+fn finish_attempt(state: &mut EscalationState, ended_because: String, now: DateTime<Utc>) {
+    let mut calls = std::mem::take(&mut state.calls);
+    end_waiting(&mut calls, now);
+    state.place_again.clear();
     state.history.push(AttemptRecord {
         index: state.current.index,
         group: state.current.group.clone(),
         calls,
         ended_because,
     });
+}
+
+/// The attempt is over: a number still waiting for its line was on another escalation's call
+/// all along.
+fn end_waiting(calls: &mut [CallRecord], now: DateTime<Utc>) {
+    for call in calls.iter_mut().filter(|c| c.status == CallStatus::WaitingForLine) {
+        call.status = CallStatus::LineBusy;
+        call.ended_at = Some(now);
+    }
 }
 
 fn calls_placed(state: &EscalationState) -> u32 {
@@ -506,6 +552,8 @@ mod tests {
             history: Vec::new(),
             decision: None,
             hang_up: Vec::new(),
+            place_again: Vec::new(),
+            placed_again: Vec::new(),
             outcome: None,
             re_escalate_seconds: None,
             re_escalations: 0,
@@ -553,6 +601,64 @@ mod tests {
         assert_eq!(next.history.len(), 1);
         assert_eq!(next.history[0].calls[0].status, CallStatus::Ringing);
         assert!(next.history[0].ended_because.contains("pressed the key"));
+    }
+
+    /// A number that found its line held by another escalation's live call at t(12).
+    fn waiting(number: &str) -> CallRecord {
+        CallRecord {
+            contact_id: None,
+            status: CallStatus::WaitingForLine,
+            placed_at: t(12),
+            checked_at: None,
+            detail: Some("on a call of escalation exec-other".into()),
+            ..call(number, CallStatus::Placed)
+        }
+    }
+
+    #[test]
+    fn a_number_waiting_for_its_line_keeps_the_attempt_open_and_is_asked_for_again_before_each_poll() {
+        let given = state(vec![call("+819011110001", CallStatus::NoAnswer), waiting("+819011110002")]);
+        let next = decide(&given, t(30)).state;
+        assert_eq!(action(&next), Action::Wait, "every placed call ended, but one number was never rung");
+        assert_eq!(next.place_again, vec![n("+819011110002")]);
+        assert_eq!(next.history_events, EVENTS_PER_POLL + events_to_place(1));
+        let reason = &next.decision.as_ref().unwrap().reason;
+        assert!(reason.contains("1 waiting for a line"), "{reason}");
+        // The next poll decides afresh: nothing left waiting, nothing asked for again.
+        let rung = CallRecord { placed_at: t(31), ..call("+819011110002", CallStatus::Ringing) };
+        let after = decide(&EscalationState { calls: vec![given.calls[0].clone(), rung], ..next }, t(40)).state;
+        assert_eq!(action(&after), Action::Wait);
+        assert!(after.place_again.is_empty());
+    }
+
+    #[test]
+    fn a_number_on_another_call_all_attempt_long_is_line_busy_and_the_plan_goes_on_without_the_fallback() {
+        // Waiting since t(12), interval 60 s: the attempt is over at t(72), not 60 s after a poll.
+        let given = state(vec![waiting("+819011110001"), waiting("+819011110002")]);
+        assert_eq!(action(&decide(&given, t(71)).state), Action::Wait);
+        let next = decide(&given, t(72)).state;
+        assert_eq!(action(&next), Action::NextAttempt);
+        assert_eq!(next.current.group.as_deref(), Some("group2"), "not the fallback number: {next:?}");
+        assert!(next.place_again.is_empty());
+        let finished = &next.history[0];
+        assert!(finished.calls.iter().all(|c| c.status == CallStatus::LineBusy && c.ended_at == Some(t(72))));
+        assert!(finished.ended_because.contains("nobody pressed the key within 60 s"), "{}", finished.ended_because);
+        assert!(finished.ended_because.contains("lineBusy (on a call of escalation exec-other)"));
+        // The last attempt's number too was on another call all along: no call of the whole
+        // escalation was placed, and the fail-safe path rings the fallback number.
+        let last = CallRecord { placed_at: t(75), ..waiting("+819022220003") };
+        let over = decide(&EscalationState { calls: vec![last], ..next }, t(135)).state;
+        assert_eq!(action(&over), Action::NoCallPlaced, "{over:?}");
+    }
+
+    #[test]
+    fn an_acknowledgement_ends_the_waiting_too() {
+        let given = state(vec![call("+819011110001", CallStatus::Acknowledged), waiting("+819011110002")]);
+        let next = decide(&given, t(30)).state;
+        assert_eq!(action(&next), Action::Acknowledged);
+        assert!(next.place_again.is_empty());
+        assert_eq!(next.history[0].calls[1].status, CallStatus::LineBusy);
+        assert_eq!(decide(&given, t(30)).stop, Vec::<ContactId>::new(), "a waiting number has no call to hang up");
     }
 
     #[test]

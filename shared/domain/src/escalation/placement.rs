@@ -116,6 +116,15 @@ impl Ring {
         Some(record)
     }
 
+    /// The call as recorded when another escalation's live call holds the number's line (see
+    /// [`crate::lines`]): nothing placed yet; the workflow asks again at each poll.
+    pub fn waiting_for_line(&self, escalation_id: &str) -> CallRecord {
+        let mut record = self.record.clone();
+        record.status = CallStatus::WaitingForLine;
+        record.detail = Some(format!("on a call of escalation {escalation_id}"));
+        record
+    }
+
     /// Connect's answer to the call: the record and the ledger entry to keep, or the error the
     /// workflow retries (throttled, unavailable) or fails on. A destination Connect refuses is
     /// a failed call, and the escalation goes on.
