@@ -32,6 +32,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// Print a month as a grid of who is on duty each day, and the days nobody covers
     Calendar(CalendarArgs),
+    /// Print the command that makes a real test call through the deployed workflow: it rings
+    /// one number with a test message (never the fallback) and its output says whether 1 was
+    /// pressed. For a new member of the rota to check their phone before a night on duty
+    TestCall(TestCallArgs),
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +111,21 @@ pub struct CalendarArgs {
 
     #[command(flatten)]
     pub fallback: FallbackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TestCallArgs {
+    /// The number to ring, in E.164 form (+819012345678)
+    #[arg(value_name = "NUMBER")]
+    pub number: String,
+
+    /// What the call says [default: a Japanese test message asking to press 1]
+    #[arg(long, value_name = "TEXT")]
+    pub message: Option<String>,
+
+    /// The state machine (the stack's `StateMachineArn` output)
+    #[arg(long, env = "STATE_MACHINE_ARN", value_name = "ARN")]
+    pub state_machine_arn: Option<String>,
 }
 
 #[derive(Debug, Args)]

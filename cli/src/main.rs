@@ -1,5 +1,6 @@
 //! `oncall`: check roster and mapping files, preview the escalation a real alert would get,
-//! and print who is on duty each day of a month — all with the same domain code
+//! print who is on duty each day of a month, and print the command for a real test call —
+//! all with the same domain code
 //! (`shared/domain`) the Lambda functions run, so what it says is what the deployment does.
 //!
 //! Layer: a client of the domain crate alone. It never depends on an AWS SDK or an HTTP
@@ -14,6 +15,7 @@ mod calendar;
 mod check;
 mod plan;
 mod settings;
+mod test_call;
 
 use std::process::ExitCode;
 
@@ -57,5 +59,6 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Check(args) => check::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Calendar(args) => calendar::run(&args),
+        Command::TestCall(args) => test_call::run(&args),
     }
 }

@@ -677,3 +677,27 @@ test('two projects on one roster at once: a phone on one escalation\'s call is r
   }
   for (const number of [...G2, ...G3]) assert.equal(dialled(contacts, number).length, 0, story);
 });
+
+test('a test call rings its one number with the test message and reports whether 1 was pressed', async () => {
+  const acked = await escalate({ [G3[0]]: ack(2) }, { testCall: G3[0] });
+  let { run, contacts, story } = acked;
+  assert.match(path(run), /^IsPipeBatch → ReceiveAlert → ResolveRoster → DoesItPage → CallDutyGroup → .* → Acknowledged → PublishOutcome → ReEscalateLater → Done$/, story);
+  assert.equal(run.output.outcome.status, 'acknowledged', story);
+  assert.equal(run.output.outcome.acknowledgedBy, mask(G3[0]), story);
+  assert.equal(run.output.outcome.acknowledgedGroup, 'test call', story);
+  assert.deepEqual(contacts.map((c) => c.destination), [G3[0]], story);
+  assert.match(contacts[0].attributes.alertMessage, /テスト電話/, story);
+  assert.deepEqual(run.published.map((m) => m.Subject), ['lambda-connect: acknowledged'], story);
+  assert.deepEqual(await local.incidents(), [], 'a test call is no incident');
+
+  // Busy: reported as not acknowledged; only that number was rung, never the fallback.
+  ({ run, contacts, story } = await escalate({ [G3[0]]: busy }, { testCall: G3[0] }));
+  assert.equal(run.output.outcome.status, 'nobodyAcknowledged', story);
+  assert.deepEqual(contacts.map((c) => c.destination), [G3[0]], story);
+
+  // A number that cannot be read rings nobody, and the outcome names the field.
+  ({ run, contacts, story } = await escalate({}, { testCall: '090-1234-5678' }));
+  assert.equal(run.output.outcome.status, 'notice', story);
+  assert.equal(run.output.outcome.problems[0].location, 'testCall', story);
+  assert.deepEqual(contacts, [], story);
+});

@@ -11,12 +11,13 @@ mod calendar;
 mod check;
 mod keys;
 mod plan;
+mod test_call;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Every variable the CLI reads: cleared so the developer's shell cannot change a result.
-pub const VARIABLES: [&str; 10] = [
+pub const VARIABLES: [&str; 11] = [
     "ROSTER_TIME_ZONE",
     "CALL_REPEAT_COUNT",
     "CALL_REPEAT_GROUP",
@@ -27,6 +28,7 @@ pub const VARIABLES: [&str; 10] = [
     "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER",
     "PHONE_NUMBER_JSON_FILE",
     "MAPPING_JSON_FILE",
+    "STATE_MACHINE_ARN",
 ];
 
 pub const FALLBACK: &str = "+819099990000";

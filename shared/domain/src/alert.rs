@@ -2,7 +2,8 @@
 //! - an EventBridge Pipe batch: an array of SQS records whose `body` is an SNS envelope;
 //! - one such SQS record (the workflow splits a batch into one execution per record);
 //! - a Lambda SNS event (`Records[].Sns`), as the original and `sam local invoke` use;
-//! - a start from the Step Functions console: `topicArn`, `subject`, `message`, `dryRun`, `at`;
+//! - a start from the Step Functions console: `topicArn`, `subject`, `message`, `dryRun`, `at`,
+//!   `dedupKey`, `action`, or `testCall` (one number to ring with a test message);
 //! - `{}` in simple mode.
 //!
 //! Reading an alert never fails: an input of an unknown shape is still an alert (its text is
@@ -67,6 +68,9 @@ pub struct AlertInput {
     /// The incident key and action given as SNS or SQS message attributes (`dedupKey`,
     /// `action`) or console fields of the same names (see [`crate::incident`]).
     pub explicit: Explicit,
+    /// The console input's `testCall`: ring this number once with a test message, and nobody
+    /// else (see [`crate::escalation::start::test_call`]). As given; read there.
+    pub test_call: Option<String>,
     pub problems: Vec<Problem>,
 }
 
@@ -130,6 +134,7 @@ impl AlertInput {
         self.dry_run |= other.dry_run;
         self.at = other.at.or(self.at);
         self.explicit = other.explicit;
+        self.test_call = other.test_call.or(self.test_call.take());
         self.problems.extend(other.problems);
     }
 
@@ -221,7 +226,8 @@ impl AlertInput {
             }
         }
         self.explicit = Explicit { dedup_key: string(input, "dedupKey"), action: string(input, "action") };
-        let known = ["topicArn", "subject", "message", "dryRun", "at", "dedupKey", "action"];
+        self.test_call = fields.get("testCall").filter(|v| !v.is_null()).map(text_of);
+        let known = ["topicArn", "subject", "message", "dryRun", "at", "dedupKey", "action", "testCall"];
         for key in fields.keys().filter(|k| !known.contains(&k.as_str())) {
             self.problems.push(Problem::warning(
                 INPUT,

@@ -101,6 +101,10 @@ pub struct EscalationState {
     /// could pass Step Functions' limit (see [`crate::escalation::decision::HISTORY_EVENT_BUDGET`]).
     #[serde(default)]
     pub history_events: u32,
+    /// A test call (console input `testCall`): one number, no fallback, and a call Connect
+    /// would not place ends the run as not acknowledged instead of taking the fail-safe path.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test_call: bool,
 }
 
 fn is_zero(count: &u32) -> bool {

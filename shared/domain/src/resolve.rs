@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::alert::AlertInput;
 use crate::config::{ConfigError, RosterConfig};
 use crate::escalation::plan::NobodyToRing;
-use crate::escalation::start::{MappingFile, RosterFile, Selection, select, start};
+use crate::escalation::start::{MappingFile, RosterFile, Selection, select, start, test_call};
 use crate::incident::InsufficientData;
 use crate::incident_store::IncidentPolicy;
 use crate::mapping::Mapping;
@@ -44,7 +44,7 @@ impl ResolveError {
 }
 
 /// Builds the escalation for one alert. `now` is the real time; the input's `at`, when
-/// given, only moves the date the roster is read for.
+/// given, only moves the date the roster is read for. A test call (`testCall`) reads no file.
 pub async fn resolve(
     store: &impl ObjectStore,
     config: &RosterConfig,
@@ -52,6 +52,9 @@ pub async fn resolve(
     escalation_id: String,
     now: DateTime<Utc>,
 ) -> Result<EscalationState, ResolveError> {
+    if let Some(number) = input.test_call.clone() {
+        return Ok(test_call(config, input, &number, escalation_id, now));
+    }
     let mapping = match &config.mapping_key {
         None => None,
         Some(key) => {

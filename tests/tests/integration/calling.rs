@@ -205,6 +205,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         re_escalate_seconds: None,
         re_escalations: 0,
         history_events: 0,
+        test_call: false,
     }
 }
 

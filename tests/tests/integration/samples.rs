@@ -57,10 +57,11 @@ fn every_sample_mapping_parses_and_its_rosters_exist() {
 #[test]
 fn every_resolve_roster_input_reads_as_a_clean_alert() {
     let inputs: Vec<_> = samples().into_iter().filter(|(name, _)| name.starts_with("resolve-roster.")).collect();
-    assert_eq!(inputs.len(), 4, "pipe, sns, console and empty inputs");
+    assert_eq!(inputs.len(), 5, "pipe, sns, console, test-call and empty inputs");
     for (name, bytes) in inputs {
         let parsed = AlertInput::parse(&serde_json::from_slice(&bytes).unwrap());
         assert_eq!(parsed.problems, vec![], "{name}");
+        assert_eq!(parsed.test_call.is_some(), name == "resolve-roster.test-call.json", "{name}");
     }
 }
 

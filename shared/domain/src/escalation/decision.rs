@@ -382,7 +382,8 @@ fn next_state(state: &EscalationState, now: DateTime<Utc>) -> EscalationState {
         ));
     }
 
-    if !state.dry_run && calls_placed(&next) == 0 {
+    // A test call rings its one number or nobody: never the fail-safe path's fallback number.
+    if !state.dry_run && !state.test_call && calls_placed(&next) == 0 {
         let reason = format!("no call could be placed in {} attempts; last {ended_because}", next.history.len());
         next.decision = Some(Decision { action: Action::NoCallPlaced, reason });
         return next;
@@ -558,6 +559,7 @@ mod tests {
             re_escalate_seconds: None,
             re_escalations: 0,
             history_events: 0,
+            test_call: false,
         }
     }
 
@@ -649,6 +651,20 @@ mod tests {
         let last = CallRecord { placed_at: t(75), ..waiting("+819022220003") };
         let over = decide(&EscalationState { calls: vec![last], ..next }, t(135)).state;
         assert_eq!(action(&over), Action::NoCallPlaced, "{over:?}");
+    }
+
+    #[test]
+    fn a_test_call_connect_would_not_place_ends_unacknowledged_not_on_the_fail_safe_path() {
+        let refused = CallRecord { contact_id: None, ..call("+819011110001", CallStatus::Failed) };
+        let mut given = state(vec![refused]);
+        given.attempts.truncate(1);
+        given.fallback = None;
+        given.test_call = true;
+        let next = decide(&given, t(30)).state;
+        assert_eq!(action(&next), Action::Exhausted);
+        assert_eq!(next.outcome.map(|o| o.status), Some(OutcomeStatus::NobodyAcknowledged));
+        given.test_call = false;
+        assert_eq!(action(&decide(&given, t(30)).state), Action::NoCallPlaced, "an alert still takes it");
     }
 
     #[test]

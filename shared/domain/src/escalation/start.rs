@@ -8,12 +8,13 @@ use chrono_tz::Tz;
 use crate::alert::{AlertInput, INPUT};
 use crate::config::RosterConfig;
 use crate::escalation::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attempt};
-use crate::escalation::plan::{NobodyToRing, local_date, plan};
+use crate::escalation::plan::{NobodyToRing, PlannedAttempt, local_date, plan};
 use crate::incident::{Incident, IncidentAction, IncidentSource, InsufficientData, classify};
 use crate::incident_store::IncidentPolicy;
 use crate::mapping::Mapping;
 use crate::message::spoken_message;
 use crate::payload::{Action, CurrentAttempt, Decision, EscalationState, Outcome, OutcomeStatus};
+use crate::phone::PhoneNumber;
 use crate::problem::Problem;
 use crate::roster::Roster;
 
@@ -102,7 +103,7 @@ pub fn start(
     escalation_id: String,
     now: DateTime<Utc>,
 ) -> Result<EscalationState, NobodyToRing> {
-    let AlertInput { alert, dry_run, at, mut problems, explicit } = input;
+    let AlertInput { alert, dry_run, at, mut problems, explicit, .. } = input;
     let (incident, found) = classify(&alert, &explicit, selection.insufficient_data);
     problems.extend(found);
     let (roster_location, roster) = roster.map_or((None, None), |file| (Some(file.location), file.roster));
@@ -138,6 +139,7 @@ pub fn start(
             re_escalate_seconds: None,
             re_escalations: 0,
             history_events: EVENTS_BEFORE_FIRST_ATTEMPT,
+            test_call: false,
         });
     }
     let plan = plan(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
@@ -179,8 +181,93 @@ pub fn start(
         re_escalate_seconds: None,
         re_escalations: 0,
         history_events,
+        test_call: false,
     })
 }
+
+/// What a test call says unless the input's `message` says something else.
+pub const TEST_CALL_MESSAGE: &str =
+    "lambda-connect のテスト電話です。この電話が聞こえたら、確認のため 1 を押してください。";
+
+/// A test call (console input `testCall`): rings `number` once, with the input's `message` or
+/// [`TEST_CALL_MESSAGE`], and ends acknowledged when 1 was pressed, or not. So a new member
+/// of the rota can check their phone and the contact flow before a night on duty. No roster,
+/// mapping or incident is read, and the fallback number is never rung for it: a number that
+/// cannot be read rings nobody, and the outcome names the field.
+pub fn test_call(
+    config: &RosterConfig,
+    input: AlertInput,
+    number: &str,
+    escalation_id: String,
+    now: DateTime<Utc>,
+) -> EscalationState {
+    let AlertInput { alert, dry_run, at, mut problems, .. } = input;
+    let time_zone = config.time_zone;
+    let parsed = PhoneNumber::parse(number.trim());
+    if let Err(err) = &parsed {
+        problems.push(Problem::error(
+            INPUT,
+            Some(TEST_CALL_FIELD.into()),
+            format!("{err}; nobody was rung (a test call rings only the number it names, never the fallback)"),
+        ));
+    }
+    let attempts: Vec<PlannedAttempt> = parsed
+        .into_iter()
+        .map(|number| PlannedAttempt {
+            index: 0,
+            group: Some(TEST_CALL_GROUP.to_owned()),
+            phone_numbers: vec![number],
+            includes_fallback: false,
+        })
+        .collect();
+    let wait_seconds = if dry_run { 0 } else { config.timing.poll_interval_seconds };
+    let current = attempts
+        .first()
+        .map_or(CurrentAttempt { index: 0, group: None, phone_numbers: Vec::new(), wait_seconds: 0 }, |first| {
+            CurrentAttempt::from_plan(first, wait_seconds)
+        });
+    let history_events = EVENTS_BEFORE_FIRST_ATTEMPT.saturating_add(events_per_attempt(current.phone_numbers.len()));
+    let mut state = EscalationState {
+        escalation_id,
+        started_at: now,
+        message: spoken_message(TEST_CALL_MESSAGE, &alert),
+        alert: alert.kept(),
+        incident: None,
+        policy: IncidentPolicy::default(),
+        related: None,
+        dry_run,
+        roster: None,
+        time_zone,
+        today: local_date(at.unwrap_or(now), time_zone),
+        attempts,
+        timing: config.timing,
+        fallback: None,
+        problems: bounded(problems),
+        current,
+        calls: Vec::new(),
+        history: Vec::new(),
+        decision: None,
+        hang_up: Vec::new(),
+        place_again: Vec::new(),
+        placed_again: Vec::new(),
+        outcome: None,
+        re_escalate_seconds: None,
+        re_escalations: 0,
+        history_events,
+        test_call: true,
+    };
+    if state.attempts.is_empty() {
+        let summary = format!("Test call not made: {TEST_CALL_FIELD} is not a phone number");
+        ring_nobody(&mut state, OutcomeStatus::Notice, summary);
+    }
+    state
+}
+
+/// The console input field that asks for a test call.
+pub const TEST_CALL_FIELD: &str = "testCall";
+
+/// The test call's attempt, as the console and the outcome name it.
+pub const TEST_CALL_GROUP: &str = "test call";
 
 /// The decision and the outcome of an alert that rings nobody: it resolves its problem, or
 /// it is a notice.
@@ -281,13 +368,49 @@ fn bounded(mut problems: Vec<Problem>) -> Vec<Problem> {
 mod tests {
     use super::*;
 
-    use crate::phone::PhoneNumber;
     use chrono::TimeZone;
 
     fn mapping() -> Mapping {
         let json = r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","message":"A","timeZone":"UTC","dryRun":true,
                       "grouping":false,"quietMinutes":15,"reEscalateMinutes":30}]"#;
         Mapping::parse("m.json", json.as_bytes()).mapping.unwrap()
+    }
+
+    fn test_input(input: serde_json::Value) -> (AlertInput, String) {
+        let input = AlertInput::parse(&input);
+        let number = input.test_call.clone().unwrap();
+        (input, number)
+    }
+
+    #[test]
+    fn a_test_call_rings_its_one_number_with_the_test_message_and_no_fallback() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap();
+        let config = RosterConfig::example(Some("m.json"));
+        let (input, number) = test_input(serde_json::json!({"testCall": "+819012345678"}));
+        assert!(input.problems.is_empty(), "testCall is a known field: {:?}", input.problems);
+        let state = test_call(&config, input, &number, "t1".into(), now);
+        assert!(state.test_call && state.fallback.is_none() && state.incident.is_none());
+        assert_eq!(state.attempts.len(), 1);
+        assert_eq!(state.current.group.as_deref(), Some(TEST_CALL_GROUP));
+        assert_eq!(state.current.phone_numbers, vec![PhoneNumber::parse("+819012345678").unwrap()]);
+        assert_eq!(state.message, TEST_CALL_MESSAGE);
+        assert!(state.decision.is_none() && state.outcome.is_none(), "it rings");
+
+        let (input, number) = test_input(serde_json::json!({"testCall": "+819012345678", "message": "テストです"}));
+        assert_eq!(test_call(&config, input, &number, "t2".into(), now).message, "テストです");
+    }
+
+    #[test]
+    fn a_test_call_to_a_number_that_cannot_be_read_rings_nobody_and_names_the_field() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap();
+        let (input, number) = test_input(serde_json::json!({"testCall": "090-1234-5678"}));
+        let state = test_call(&RosterConfig::example(None), input, &number, "t3".into(), now);
+        assert!(state.attempts.is_empty() && state.current.phone_numbers.is_empty());
+        assert_eq!(state.decision.as_ref().map(|d| d.action), Some(Action::RingNobody));
+        let outcome = state.outcome.unwrap();
+        assert_eq!(outcome.status, OutcomeStatus::Notice);
+        assert_eq!(outcome.problems[0].location.as_deref(), Some(TEST_CALL_FIELD), "{:?}", outcome.problems);
+        assert!(outcome.problems[0].message.contains("never the fallback"), "{:?}", outcome.problems);
     }
 
     #[test]
