@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use domain::budget::{Bucket, CallRate, CallStartBudget};
@@ -189,11 +190,12 @@ impl CallStartBudget for DynamoLedger {
     }
 }
 
-impl PhoneLines for DynamoLedger {
-    async fn hold(&self, number: &PhoneNumber, escalation_id: &str, now: DateTime<Utc>) -> Result<Line, LedgerError> {
+impl DynamoLedger {
+    /// The PutItem of `escalation_id`'s hold on `number`'s line from `now`, to be sent with
+    /// the condition that makes it a hold or a take-over.
+    fn put_hold(&self, number: &PhoneNumber, escalation_id: &str, now: DateTime<Utc>) -> PutItemFluentBuilder {
         let until = now + LINE_HOLD;
-        let held = self
-            .client
+        self.client
             .put_item()
             .table_name(&self.table)
             .item("pk", AttributeValue::S(line_key(number)))
@@ -201,6 +203,13 @@ impl PhoneLines for DynamoLedger {
             .item("heldAt", AttributeValue::N(now.timestamp_millis().to_string()))
             .item("until", AttributeValue::N(until.timestamp().to_string()))
             .item("expiresAt", AttributeValue::N((until + RETENTION).timestamp().to_string()))
+    }
+}
+
+impl PhoneLines for DynamoLedger {
+    async fn hold(&self, number: &PhoneNumber, escalation_id: &str, now: DateTime<Utc>) -> Result<Line, LedgerError> {
+        let held = self
+            .put_hold(number, escalation_id, now)
             .condition_expression("attribute_not_exists(pk) OR #until < :now OR #escalationId = :me")
             .expression_attribute_names("#until", "until")
             .expression_attribute_names("#escalationId", "escalationId")
@@ -246,16 +255,8 @@ impl PhoneLines for DynamoLedger {
         held_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
-        let until = now + LINE_HOLD;
         let taken = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", AttributeValue::S(line_key(number)))
-            .item("escalationId", AttributeValue::S(escalation_id.to_owned()))
-            .item("heldAt", AttributeValue::N(now.timestamp_millis().to_string()))
-            .item("until", AttributeValue::N(until.timestamp().to_string()))
-            .item("expiresAt", AttributeValue::N((until + RETENTION).timestamp().to_string()))
+            .put_hold(number, escalation_id, now)
             // Over the very hold that was seen, and no other.
             .condition_expression("#escalationId = :holder AND #heldAt = :heldAt")
             .expression_attribute_names("#escalationId", "escalationId")
