@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::alert::{AlertInput, INPUT};
+use crate::alert::{Alert, AlertInput, INPUT};
 use crate::config::RosterConfig;
 use crate::escalation::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attempt};
 use crate::escalation::plan::{NobodyToRing, PlannedAttempt, local_date, plan};
@@ -113,33 +113,18 @@ pub fn start(
         let problems = bounded(problems);
         let (decision, outcome) = not_paged(&incident, &problems);
         return Ok(EscalationState {
-            escalation_id,
-            started_at: now,
             message: spoken_message(&selection.message, &alert),
             alert: alert.kept(),
             incident: Some(incident),
             policy: selection.incidents,
-            related: None,
             dry_run: dry_run || selection.dry_run,
             roster: roster_location,
             time_zone: selection.time_zone,
             today,
-            attempts: Vec::new(),
-            timing: config.timing,
-            fallback: Some(config.fallback.clone()),
             problems,
-            current: CurrentAttempt { index: 0, group: None, phone_numbers: Vec::new(), wait_seconds: 0 },
-            calls: Vec::new(),
-            history: Vec::new(),
             decision: Some(decision),
-            hang_up: Vec::new(),
-            place_again: Vec::new(),
-            placed_again: Vec::new(),
             outcome: Some(outcome),
-            re_escalate_seconds: None,
-            re_escalations: 0,
-            history_events: EVENTS_BEFORE_FIRST_ATTEMPT,
-            test_call: false,
+            ..unrung(config, escalation_id, now)
         });
     }
     let plan = plan(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
@@ -155,22 +140,42 @@ pub fn start(
     let message = spoken_message(&selection.message, &alert);
     let history_events = EVENTS_BEFORE_FIRST_ATTEMPT.saturating_add(events_per_attempt(current.phone_numbers.len()));
     Ok(EscalationState {
-        escalation_id,
-        started_at: now,
         alert: alert.kept(),
         incident: Some(incident),
         policy: selection.incidents,
-        related: None,
         message,
         dry_run,
         roster: roster_location,
         time_zone: selection.time_zone,
         today,
         attempts,
-        timing: config.timing,
-        fallback: Some(config.fallback.clone()),
         problems,
         current,
+        history_events,
+        ..unrung(config, escalation_id, now)
+    })
+}
+
+/// An escalation started at `now` that has rung nobody yet and planned nothing: what every
+/// first state shares, for the caller to fill in.
+fn unrung(config: &RosterConfig, escalation_id: String, now: DateTime<Utc>) -> EscalationState {
+    EscalationState {
+        escalation_id,
+        started_at: now,
+        alert: Alert::default(),
+        incident: None,
+        policy: IncidentPolicy::default(),
+        related: None,
+        message: String::new(),
+        dry_run: false,
+        roster: None,
+        time_zone: config.time_zone,
+        today: local_date(now, config.time_zone),
+        attempts: Vec::new(),
+        timing: config.timing,
+        fallback: Some(config.fallback.clone()),
+        problems: Vec::new(),
+        current: CurrentAttempt { index: 0, group: None, phone_numbers: Vec::new(), wait_seconds: 0 },
         calls: Vec::new(),
         history: Vec::new(),
         decision: None,
@@ -180,9 +185,9 @@ pub fn start(
         outcome: None,
         re_escalate_seconds: None,
         re_escalations: 0,
-        history_events,
+        history_events: EVENTS_BEFORE_FIRST_ATTEMPT,
         test_call: false,
-    })
+    }
 }
 
 /// What a test call says unless the input's `message` says something else.
@@ -202,7 +207,6 @@ pub fn test_call(
     now: DateTime<Utc>,
 ) -> EscalationState {
     let AlertInput { alert, dry_run, at, mut problems, .. } = input;
-    let time_zone = config.time_zone;
     let parsed = PhoneNumber::parse(number.trim());
     if let Err(err) = &parsed {
         problems.push(Problem::error(
@@ -228,33 +232,17 @@ pub fn test_call(
         });
     let history_events = EVENTS_BEFORE_FIRST_ATTEMPT.saturating_add(events_per_attempt(current.phone_numbers.len()));
     let mut state = EscalationState {
-        escalation_id,
-        started_at: now,
         message: spoken_message(TEST_CALL_MESSAGE, &alert),
         alert: alert.kept(),
-        incident: None,
-        policy: IncidentPolicy::default(),
-        related: None,
         dry_run,
-        roster: None,
-        time_zone,
-        today: local_date(at.unwrap_or(now), time_zone),
+        today: local_date(at.unwrap_or(now), config.time_zone),
         attempts,
-        timing: config.timing,
         fallback: None,
         problems: bounded(problems),
         current,
-        calls: Vec::new(),
-        history: Vec::new(),
-        decision: None,
-        hang_up: Vec::new(),
-        place_again: Vec::new(),
-        placed_again: Vec::new(),
-        outcome: None,
-        re_escalate_seconds: None,
-        re_escalations: 0,
         history_events,
         test_call: true,
+        ..unrung(config, escalation_id, now)
     };
     if state.attempts.is_empty() {
         let summary = format!("Test call not made: {TEST_CALL_FIELD} is not a phone number");
