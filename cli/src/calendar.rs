@@ -1,7 +1,8 @@
 //! `oncall calendar`: a month as a grid of who is on duty each day, so a duty maintainer
 //! sees at a glance what a roster edit does, including the days nobody covers (the fallback
 //! number is rung then). Weeks run Monday to Sunday. Each day shows the group a real alert
-//! would ring first: the first group in the file whose days contain it, as the plan picks.
+//! would ring first: the first group in the file whose days contain it, as the plan picks,
+//! marked `*` when an override changes that day (`ov*` when an override's numbers stand in).
 //! Day numbers the month lacks (31 in a 30-day month) simply do not appear.
 
 use std::fmt::Write as _;
@@ -11,7 +12,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use domain::escalation::plan::local_date;
 use domain::phone::PhoneNumber;
 use domain::problem::has_errors;
-use domain::roster::{Roster, day_range, day_runs};
+use domain::roster::{Change, Duty, Roster, day_range, day_runs};
 
 use crate::Status;
 use crate::args::CalendarArgs;
@@ -21,6 +22,9 @@ const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 /// A day's cell: the day number, a space and a label of up to four characters (`g12`, `--`).
 const CELL: usize = 7;
 const NOBODY: &str = "--";
+/// The mark of a day an override changes, and the label of one whose numbers stand in.
+const OVERRIDDEN: &str = "*";
+const STAND_IN: &str = "ov";
 
 pub fn run(args: &CalendarArgs) -> anyhow::Result<Status> {
     let Some(path) = file_or_env(args.roster.as_deref(), "PHONE_NUMBER_JSON_FILE") else {
@@ -75,17 +79,25 @@ fn render(
     show_numbers: bool,
 ) -> String {
     let days = days_of(first);
-    let on_duty: Vec<Option<usize>> =
-        days.iter().map(|day| roster.and_then(|r| r.duty_group_on(*day)).map(|(i, _)| i)).collect();
+    let duties: Vec<Option<Duty<'_>>> = days.iter().map(|day| roster.map(|r| r.duty_on(*day))).collect();
+    let on_duty: Vec<Option<usize>> = duties.iter().map(|duty| duty.as_ref().and_then(|duty| duty.base)).collect();
     let label = |group: Option<usize>| group.map_or_else(|| NOBODY.to_owned(), |i| format!("g{}", i + 1));
+    // A day's cell: its group, `ov` when an override's numbers stand in, `*` when an
+    // override changes the day.
+    let cell = |duty: &Option<Duty<'_>>| match duty {
+        Some(duty) if duty.stand_in.is_some() => format!("{STAND_IN}{OVERRIDDEN}"),
+        Some(duty) if !duty.overrides.is_empty() => format!("{}{OVERRIDDEN}", label(duty.base)),
+        Some(duty) => label(duty.base),
+        None => label(None),
+    };
 
     let mut out = String::new();
     let _ = writeln!(out, "{} · roster {source} · weeks start on Monday\n", first.format("%B %Y"));
     let header: Vec<String> = WEEKDAYS.iter().map(|day| format!("{day:<CELL$}")).collect();
     let _ = writeln!(out, "{}", header.join(" ").trim_end());
     let mut row: Vec<String> = vec![" ".repeat(CELL); first.weekday().num_days_from_monday() as usize];
-    for (day, group) in days.iter().zip(&on_duty) {
-        row.push(format!("{:>2} {:<4}", day.day(), label(*group)));
+    for (day, duty) in days.iter().zip(&duties) {
+        row.push(format!("{:>2} {:<4}", day.day(), cell(duty)));
         if row.len() == 7 {
             let _ = writeln!(out, "{}", row.join(" ").trim_end());
             row.clear();
@@ -119,10 +131,35 @@ fn render(
             let _ = writeln!(out, "{:<4} {:<names$}  {days:<10} {who}", label(Some(i)), group.name);
         }
     }
-    let fallback = fallback.map_or_else(|| "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER".to_owned(), show);
-    let _ = writeln!(out, "{NOBODY:<4} nobody on duty: the fallback number is rung ({fallback})");
+    let fallback_shown = fallback.map_or_else(|| "CONNECT_EXTRA_DESTINATION_PHONE_NUMBER".to_owned(), show);
+    let _ = writeln!(out, "{NOBODY:<4} nobody on duty: the fallback number is rung ({fallback_shown})");
+    let last = days.last().copied().unwrap_or(first);
+    let overrides = roster.into_iter().flat_map(|r| &r.overrides).filter(|o| o.from <= last && o.to >= first);
+    for (i, o) in overrides.enumerate() {
+        if i == 0 {
+            let _ = writeln!(
+                out,
+                "{OVERRIDDEN:<4} an override changes the duty that day ({STAND_IN}: its numbers stand in):"
+            );
+        }
+        let dates = if o.from == o.to { o.from.to_string() } else { format!("{} to {}", o.from, o.to) };
+        let list = |numbers: &[PhoneNumber]| numbers.iter().map(show).collect::<Vec<_>>().join(", ");
+        let what = match &o.change {
+            Change::OnDuty(group) => format!("on duty instead: {}", list(&group.phone_numbers)),
+            Change::Group(position) => format!("{} on duty instead (a swap)", label(Some(*position))),
+            Change::Replace { number, with } => format!("{} rung instead of {}", show(with), show(number)),
+            Change::Add(numbers) => format!("{} rung too", list(numbers)),
+            Change::Unreadable => "cannot be read: the fallback number is rung too".to_owned(),
+        };
+        let _ = writeln!(out, "     {}  {dates}: {what}", o.name);
+    }
 
-    let uncovered: Vec<u32> = days.iter().zip(&on_duty).filter(|(_, g)| g.is_none()).map(|(d, _)| d.day()).collect();
+    let uncovered: Vec<u32> = days
+        .iter()
+        .zip(&duties)
+        .filter(|(_, duty)| !duty.as_ref().is_some_and(Duty::anyone))
+        .map(|(d, _)| d.day())
+        .collect();
     out.push('\n');
     if uncovered.is_empty() {
         let _ = writeln!(out, "every day has someone on duty");

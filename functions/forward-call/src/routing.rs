@@ -4,6 +4,7 @@
 //! often.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
 use domain::escalation::plan::local_date;
 use domain::phone::{PhoneNumber, mask};
 use domain::problem::Problem;
@@ -101,8 +102,7 @@ pub async fn route(
     let (numbers, source) = match &entry.destinations {
         Destinations::Numbers(numbers) => (numbers.clone(), store.location(&config.forwarding_key)),
         Destinations::Roster { key, fallback } => {
-            let today = local_date(now, config.time_zone);
-            match todays_group(store, key, fallback.as_ref(), today, &mut problems).await {
+            match todays_group(store, key, fallback.as_ref(), now, config.time_zone, &mut problems).await {
                 Ok(found) => found,
                 Err(reason) => return Err(fail(ForwardCallError::NoDestination(reason), problems)),
             }
@@ -127,13 +127,15 @@ pub async fn route(
 }
 
 /// Today's on-call group of a roster, as an escalation's first attempt rings it: the duty
-/// group ([`Roster::duty_group_on`]) and the fallback too when the group is incomplete, or
-/// the fallback alone when nobody covers today or the roster cannot be read.
+/// group of the duty day ([`Roster::duty_date`], [`Roster::duty_on`]: the handoff and the
+/// overrides apply) and the fallback too when the group is incomplete, or the fallback alone
+/// when nobody is on duty or the roster cannot be read.
 async fn todays_group(
     store: &impl ObjectStore,
     key: &str,
     fallback: Option<&PhoneNumber>,
-    today: NaiveDate,
+    now: DateTime<Utc>,
+    zone: Tz,
     problems: &mut Vec<Problem>,
 ) -> Destination {
     let location = store.location(key);
@@ -154,9 +156,11 @@ async fn todays_group(
             None
         }
     };
-    let duty = roster.as_ref().map(|roster| roster.duty_group_on(today));
-    let (group, mut numbers) = match (duty, fallback) {
-        (Some(Some((_, group))), _) => (Some(group.name.clone()), group.numbers_with_fallback(fallback).0),
+    let today = roster.as_ref().map_or_else(|| local_date(now, zone), |roster| roster.duty_date(now, zone));
+    let duty = roster.as_ref().map(|roster| roster.duty_on(today));
+    let on_duty = duty.as_ref().map(|duty| duty.anyone().then(|| duty.rung(duty.base)));
+    let (group, mut numbers) = match (on_duty, fallback) {
+        (Some(Some(group)), _) => (Some(group.name.clone()), group.numbers_with_fallback(fallback).0),
         (_, Some(fallback)) => (None, vec![fallback.clone()]),
         (Some(None), None) => return Err(nobody(&location, today, &format!("no group covers day {}", today.day()))),
         (None, None) => return Err(nobody(&location, today, "the roster is unusable")),

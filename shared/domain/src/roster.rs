@@ -24,12 +24,17 @@
 //! source of every problem's text. Both read a file the typed pass accepts the same way
 //! (tests check it on every one-byte change to two rosters).
 
+mod overrides;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::Value;
+
+pub use overrides::{ADD, Change, Duty, FROM, GROUP, Override, REPLACE, Rung, TO, WITH, override_warnings};
 
 use crate::phone::{PhoneNumber, scrub_numbers};
 use crate::problem::Problem;
@@ -38,11 +43,17 @@ use crate::reader::{Field, Found, JsonPath, Lookup, Object, Reader, kind, short}
 /// How many overlaps between groups are reported one by one; one more warning counts the rest.
 pub const SHOWN_OVERLAPS: usize = 10;
 
-/// A parsed roster: groups in file order.
+/// A parsed roster: groups in file order, the dated overrides, and the time of day the duty
+/// changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Roster {
     pub groups: Vec<DutyGroup>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<Override>,
+    /// The local time the duty day begins (`handoff`); `None` is midnight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<NaiveTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,13 +90,18 @@ const PHONE_NUMBER: Field = Field::new("phoneNumber", "phone_number");
 /// An optional label shown instead of `groupN`.
 const NAME: Field = Field::word("name");
 const GROUP_FIELDS: [Field; 4] = [START_DAY, END_DAY, PHONE_NUMBER, NAME];
+/// The object form's members (the old `groupN` form may carry the last two as well).
+pub const GROUPS: Field = Field::word("groups");
+pub const OVERRIDES: Field = Field::word("overrides");
+pub const HANDOFF: Field = Field::word("handoff");
+const ROSTER_FIELDS: [Field; 3] = [GROUPS, OVERRIDES, HANDOFF];
 
 impl Roster {
     /// Parses a roster file. `source` names it in problems (`s3://bucket/key` or a path).
     pub fn parse(source: &str, bytes: &[u8]) -> RosterReport {
         let mut reader = Reader::new(source);
         let roster = match read_plain(bytes) {
-            Some(groups) => Some(Self { groups }),
+            Some(groups) => Some(Self { groups, overrides: Vec::new(), handoff: None }),
             None => read(&mut reader, bytes),
         };
         if let Some(roster) = &roster {
@@ -99,11 +115,21 @@ impl Roster {
         self.groups.iter().position(|group| group.covers(day))
     }
 
-    /// The group on duty on `date` (the first, in file order, whose days contain its day of
-    /// the month), and its position: what an escalation on that date rings first.
-    pub fn duty_group_on(&self, date: NaiveDate) -> Option<(usize, &DutyGroup)> {
-        let index = self.group_for_day(date.day())?;
-        Some((index, &self.groups[index]))
+    /// Who is on duty on the duty day `date`: the first group, in file order, whose days
+    /// contain its day of the month, as the overrides in force that day change it.
+    pub fn duty_on(&self, date: NaiveDate) -> Duty<'_> {
+        Duty::on(self, date)
+    }
+
+    /// The duty day an alert at `at` falls on: its date in `zone`, or the day before while
+    /// the local time is earlier than the handoff. Wall-clock times are compared, so a DST
+    /// change moves nothing: with a 09:00 handoff the duty changes at 09:00 local every day.
+    pub fn duty_date(&self, at: DateTime<Utc>, zone: Tz) -> NaiveDate {
+        let local = at.with_timezone(&zone).naive_local();
+        match self.handoff {
+            Some(handoff) if local.time() < handoff => local.date().pred_opt().unwrap_or(local.date()),
+            _ => local.date(),
+        }
     }
 
     /// Overlaps and uncovered days are legal but usually mistakes. One sweep over the days of
@@ -165,61 +191,55 @@ impl Roster {
     }
 }
 
-impl DutyGroup {
-    /// The numbers an attempt on this group rings: the group's, and the fallback number too
-    /// when the group is incomplete. The flag says whether the fallback was added.
-    pub fn numbers_with_fallback(&self, fallback: Option<&PhoneNumber>) -> (Vec<PhoneNumber>, bool) {
-        let mut numbers = self.phone_numbers.clone();
-        match fallback.filter(|f| self.incomplete && !numbers.contains(f)) {
-            Some(fallback) => {
-                numbers.push(fallback.clone());
-                (numbers, true)
-            }
-            None => (numbers, false),
-        }
-    }
-}
-
-/// The tolerant reader: the groups, with a problem for everything odd (the coverage of the
-/// days is checked by the caller), or `None` when the file is unusable.
+/// The tolerant reader: the groups and overrides, with a problem for everything odd (the
+/// coverage of the days is checked by the caller), or `None` when the file is unusable.
+///
+/// The forms: an array of groups, where an entry with `from` is an override; an object of
+/// `groups`, `overrides` and `handoff`; the old object of `groupN` entries, which may carry
+/// `overrides` and `handoff` too.
 fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
     let value = reader.document(bytes)?;
     let root = JsonPath::root();
-    // (default name, path, group) in file order.
-    let entries: Vec<(String, JsonPath, Cow<'_, Value>)> = match &value {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (format!("group{}", i + 1), root.index(i), Cow::Borrowed(item)))
-            .collect(),
+    // (default name, path, group) in file order; the overrides' (path, value).
+    let mut entries: Vec<(String, JsonPath, Cow<'_, Value>)> = Vec::new();
+    let mut dated: Vec<(JsonPath, &Value)> = Vec::new();
+    let mut handoff = None;
+    match &value {
+        Value::Array(items) => split_entries(&root, items, &mut entries, &mut dated),
         Value::Object(map) => {
-            for key in map.keys().filter(|key| !is_group_key(key)) {
-                reader.warning(
-                    &root.key(key),
-                    "old-format group keys are named groupN (group1, group2, ...); used in file order anyway",
-                );
-            }
-            let members = reader.members(&root, map);
-            for member in members.iter().filter(|member| member.times > 1 && member.nth == 1) {
-                reader.error(
-                    &root.key(&member.key),
-                    format!(
-                        "the key is given {} times; each is read as a group of its own, in file order, so nobody \
-                         is left out; give each group its own key",
-                        member.times
+            let mut fields = reader.object(&value, root.clone(), "a roster", "")?;
+            if let Lookup::Found(found) = fields.get(reader, OVERRIDES, "") {
+                match found.value {
+                    Value::Array(items) => {
+                        let at = fields.path(OVERRIDES);
+                        dated.extend(items.iter().enumerate().map(|(i, item)| (at.index(i), item)));
+                    }
+                    other => reader.expected(
+                        &fields.path(OVERRIDES),
+                        "an array of overrides",
+                        kind(other),
+                        "no override is applied",
                     ),
-                );
+                }
             }
-            members
-                .into_iter()
-                .map(|member| (scrub_numbers(&member.key), root.key(&member.key), member.value))
-                .collect()
+            handoff = handoff_time(reader, &mut fields);
+            if map.contains_key(GROUPS.camel) {
+                fields.unknown_keys(reader, &ROSTER_FIELDS);
+                let found = fields.require(reader, GROUPS, "")?;
+                let Value::Array(items) = found.value else {
+                    reader.expected(&fields.path(GROUPS), "an array of groups", kind(found.value), "");
+                    return None;
+                };
+                split_entries(&fields.path(GROUPS), items, &mut entries, &mut dated);
+            } else {
+                entries = old_form_groups(reader, map);
+            }
         }
         other => {
-            reader.expected(&root, "an array of groups (or an object of groupN entries)", kind(other), "");
+            reader.expected(&root, "an array of groups (or an object of groups)", kind(other), "");
             return None;
         }
-    };
+    }
     if entries.is_empty() {
         reader.error(&root, "the roster has no groups");
         return None;
@@ -232,7 +252,80 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
             None => usable = false,
         }
     }
-    usable.then_some(Roster { groups })
+    if !usable {
+        return None;
+    }
+    let overrides = dated
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (at, item))| overrides::read_override(reader, &groups, i + 1, at, item))
+        .collect();
+    Some(Roster { groups, overrides, handoff })
+}
+
+/// An array's groups, named `groupN` by their place among the groups, and its overrides (the
+/// entries with a date).
+fn split_entries<'v>(
+    at: &JsonPath,
+    items: &'v [Value],
+    entries: &mut Vec<(String, JsonPath, Cow<'v, Value>)>,
+    dated: &mut Vec<(JsonPath, &'v Value)>,
+) {
+    for (i, item) in items.iter().enumerate() {
+        let is_override = item.as_object().is_some_and(|o| o.contains_key(FROM.camel) || o.contains_key(TO.camel));
+        if is_override {
+            dated.push((at.index(i), item));
+        } else {
+            entries.push((format!("group{}", entries.len() + 1), at.index(i), Cow::Borrowed(item)));
+        }
+    }
+}
+
+/// The old form's groups: every member but `overrides` and `handoff`, in file order.
+fn old_form_groups<'v>(
+    reader: &mut Reader<'_>,
+    map: &'v serde_json::Map<String, Value>,
+) -> Vec<(String, JsonPath, Cow<'v, Value>)> {
+    let root = JsonPath::root();
+    let reserved = |key: &str| key == OVERRIDES.camel || key == HANDOFF.camel;
+    for key in map.keys().filter(|key| !is_group_key(key) && !reserved(key)) {
+        reader.warning(
+            &root.key(key),
+            "old-format group keys are named groupN (group1, group2, ...); used in file order anyway",
+        );
+    }
+    let members = reader.members(&root, map);
+    for member in members.iter().filter(|member| member.times > 1 && member.nth == 1) {
+        reader.error(
+            &root.key(&member.key),
+            format!(
+                "the key is given {} times; each is read as a group of its own, in file order, so nobody \
+                 is left out; give each group its own key",
+                member.times
+            ),
+        );
+    }
+    members
+        .into_iter()
+        .filter(|member| !reserved(&member.key))
+        .map(|member| (scrub_numbers(&member.key), root.key(&member.key), member.value))
+        .collect()
+}
+
+/// `handoff`: the local time of day the duty day begins, `HH:MM`. One that cannot be read is
+/// an error, and the day changes at midnight, as without one.
+fn handoff_time(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<NaiveTime> {
+    let Lookup::Found(found) = fields.get(reader, HANDOFF, "") else { return None };
+    let time = found.value.as_str().and_then(|raw| NaiveTime::parse_from_str(raw.trim(), "%H:%M").ok());
+    if time.is_none() {
+        reader.expected(
+            &fields.path(HANDOFF),
+            "a local time of day such as \"09:00\"",
+            short(found.value),
+            "the duty day changes at midnight",
+        );
+    }
+    time.filter(|time| *time != NaiveTime::MIN)
 }
 
 fn group(reader: &mut Reader<'_>, name: String, at: JsonPath, item: &Value) -> Option<DutyGroup> {
@@ -577,16 +670,19 @@ mod tests {
         let report = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819000012345","+1x"]}]"#);
         let group = &report.roster.unwrap().groups[0];
         let fallback = PhoneNumber::parse("+819000019999").unwrap();
-        let (numbers, added) = group.numbers_with_fallback(Some(&fallback));
+        let (numbers, added) = Rung::from(group).numbers_with_fallback(Some(&fallback));
         assert_eq!(
             (numbers.iter().map(PhoneNumber::as_str).collect::<Vec<_>>(), added),
             (vec!["+819000012345", "+819000019999"], true)
         );
-        assert_eq!(group.numbers_with_fallback(None), (vec![PhoneNumber::parse("+819000012345").unwrap()], false));
+        assert_eq!(
+            Rung::from(group).numbers_with_fallback(None),
+            (vec![PhoneNumber::parse("+819000012345").unwrap()], false)
+        );
         let listed = PhoneNumber::parse("+819000012345").unwrap();
-        assert!(!group.numbers_with_fallback(Some(&listed)).1, "already in the group");
+        assert!(!Rung::from(group).numbers_with_fallback(Some(&listed)).1, "already in the group");
         let complete = parse(r#"[{"startDay":1,"endDay":31,"phoneNumber":["+819000012345"]}]"#).roster.unwrap();
-        assert!(!complete.groups[0].numbers_with_fallback(Some(&fallback)).1);
+        assert!(!Rung::from(&complete.groups[0]).numbers_with_fallback(Some(&fallback)).1);
     }
 
     #[test]
@@ -614,10 +710,10 @@ mod tests {
         assert_eq!(roster.group_for_day(15), Some(0));
         assert_eq!(roster.group_for_day(5), Some(1));
         // The same choice by date: its day of the month, whatever the month.
-        let on = |m, d| roster.duty_group_on(NaiveDate::from_ymd_opt(2026, m, d).unwrap()).map(|(i, g)| (i, &g.name));
-        assert_eq!(on(11, 15), Some((0, &"group1".to_owned())));
-        assert_eq!(on(2, 5), Some((1, &"group2".to_owned())));
-        assert_eq!(on(12, 31), Some((1, &"group2".to_owned())));
+        let on = |m, d| roster.duty_on(NaiveDate::from_ymd_opt(2026, m, d).unwrap()).base;
+        assert_eq!(on(11, 15), Some(0));
+        assert_eq!(on(2, 5), Some(1));
+        assert_eq!(on(12, 31), Some(1));
     }
 
     /// Issue 12, point 2: `+12` and `+1234` passed and were rung; now they are errors and the
@@ -629,7 +725,7 @@ mod tests {
         assert_eq!(numbers(group), ["+819012345678"]);
         assert!(group.incomplete);
         let fallback = PhoneNumber::parse("+819099990000").unwrap();
-        assert!(group.numbers_with_fallback(Some(&fallback)).1);
+        assert!(Rung::from(group).numbers_with_fallback(Some(&fallback)).1);
         let texts: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             texts,
@@ -795,7 +891,11 @@ mod tests {
             let text = String::from_utf8_lossy(json);
             let groups = read_plain(json);
             assert!(groups.is_some(), "the typed pass reads {text}");
-            assert_eq!(tolerant(json), (groups.map(|groups| Roster { groups }), vec![]), "{text}");
+            assert_eq!(
+                tolerant(json),
+                (groups.map(|groups| Roster { groups, overrides: Vec::new(), handoff: None }), vec![]),
+                "{text}"
+            );
         }
         let old_form = sample("phoneNumber_old.json");
         let old_form = String::from_utf8_lossy(&old_form);
@@ -840,7 +940,11 @@ mod tests {
         ] {
             // Left to the tolerant reader, unless it reads the file the same way without a word.
             if let Some(groups) = read_plain(json.as_bytes()) {
-                assert_eq!(tolerant(json.as_bytes()), (Some(Roster { groups }), vec![]), "{json}");
+                assert_eq!(
+                    tolerant(json.as_bytes()),
+                    (Some(Roster { groups, overrides: Vec::new(), handoff: None }), vec![]),
+                    "{json}"
+                );
             }
         }
     }
@@ -882,7 +986,11 @@ mod tests {
                 assert!(serde_json::from_slice::<Value>(variant).is_ok(), "{text}");
                 let mut reader = Reader::new("r.json");
                 let tolerant = read(&mut reader, variant);
-                assert_eq!((tolerant, reader.finish()), (Some(Roster { groups }), vec![]), "{text}");
+                assert_eq!(
+                    (tolerant, reader.finish()),
+                    (Some(Roster { groups, overrides: Vec::new(), handoff: None }), vec![]),
+                    "{text}"
+                );
             }
         }
         assert!(accepted > 100, "only {accepted} variants were read by the typed pass");

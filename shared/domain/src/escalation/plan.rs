@@ -104,22 +104,27 @@ pub fn plan(
     fallback: Option<&PhoneNumber>,
 ) -> Result<Plan, NobodyToRing> {
     let repeat = settings.repeat_count.max(1);
-    let day = today.day();
-    let (roster, base) = match roster.map(|r| (r, r.group_for_day(day))) {
-        Some((roster, Some(base))) => (roster, base),
-        Some((_, None)) => return fallback_only(repeat, fallback, format!("no group covers day {day}")),
-        None => return fallback_only(repeat, fallback, "the roster is unusable".to_owned()),
+    let Some(roster) = roster else {
+        return fallback_only(repeat, fallback, "the roster is unusable".to_owned());
     };
-    let n = roster.groups.len();
-    let rounds = if settings.repeat_group { repeat as usize } else { n.saturating_mul(repeat as usize) };
-    let order = (0..rounds).map(|i| if settings.repeat_group { base } else { (base + i) % n });
+    let duty = roster.duty_on(today);
+    // The positions the attempts ring, `None` for a stand-in on a day no group covers.
+    let (rounds, order): (usize, Box<dyn Iterator<Item = Option<usize>>>) = match duty.base {
+        Some(base) if settings.repeat_group => (repeat as usize, Box::new(std::iter::repeat(Some(base)))),
+        Some(base) => {
+            let n = roster.groups.len();
+            (n.saturating_mul(repeat as usize), Box::new((0..).map(move |i| Some((base + i) % n))))
+        }
+        None if duty.anyone() => (repeat as usize, Box::new(std::iter::repeat(None))),
+        None => return fallback_only(repeat, fallback, format!("no group covers day {}", today.day())),
+    };
     let mut attempts = Vec::new();
     let mut problems = Vec::new();
     let mut planned_calls = 0;
     // At most MAX_PLANNED_CALLS attempts are kept, so this stays short.
-    let mut cut_groups: Vec<usize> = Vec::new();
-    for (index, position) in (0u32..).zip(order) {
-        let group = &roster.groups[position];
+    let mut cut_groups: Vec<Option<usize>> = Vec::new();
+    for (index, position) in (0u32..).zip(order.take(rounds)) {
+        let group = duty.rung(position);
         let mut numbers: Vec<PhoneNumber> = group.phone_numbers.iter().take(MAX_NUMBERS_PER_ATTEMPT).cloned().collect();
         if group.phone_numbers.len() > MAX_NUMBERS_PER_ATTEMPT && !cut_groups.contains(&position) {
             cut_groups.push(position);

@@ -107,7 +107,9 @@ pub fn start(
     let (incident, found) = classify(&alert, &explicit, selection.insufficient_data);
     problems.extend(found);
     let (roster_location, roster) = roster.map_or((None, None), |file| (Some(file.location), file.roster));
-    let today = local_date(at.unwrap_or(now), selection.time_zone);
+    let at = at.unwrap_or(now);
+    let today =
+        roster.as_ref().map_or_else(|| local_date(at, selection.time_zone), |r| r.duty_date(at, selection.time_zone));
     if incident.action != IncidentAction::Trigger {
         // Nothing to plan: the state says why nobody is rung, and the workflow ends here.
         let problems = bounded(problems);
