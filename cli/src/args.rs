@@ -43,6 +43,14 @@ pub struct CheckArgs {
     /// Roster or mapping files; which one a file is, is read from its content
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Judge the rosters' overrides as at this instant (ended ones are reported), e.g.
+    /// 2026-12-01T09:00:00+09:00 [default: now]
+    #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
+    pub at: Option<DateTime<Utc>>,
+
+    #[command(flatten)]
+    pub zone: ZoneArgs,
 }
 
 #[derive(Debug, Args)]

@@ -6,27 +6,32 @@
 //! Parsing is the shared code the functions run, so a file that passes here is read the
 //! same way in production. An alert event (a sample execution input) is recognised too and
 //! read as resolve-roster reads it. A few extra warnings only make sense before an upload:
-//! a project left in dry-run mode, and a message with characters the flow cannot speak.
+//! a project left in dry-run mode, a message with characters the flow cannot speak, and
+//! roster overrides that have ended, overlap, or bring in a number no group has.
 //! Their locations are the ones the reader kept while parsing, spelt as the file spells
 //! them: the JSON is never read twice.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use domain::alert::{AlertInput, is_sns_envelope};
 use domain::mapping::{DRY_RUN, MESSAGE, Mapping, MappingEntry, PHONE_NUMBER_JSON_FILE};
 use domain::message::speakable;
 use domain::problem::Problem;
 use domain::reader::Field;
-use domain::roster::Roster;
+use domain::roster::{Roster, override_warnings};
 use domain::store::{DirStore, StoreError, not_a_file_key};
 use serde_json::Value;
 
 use crate::Status;
 use crate::args::CheckArgs;
+use crate::settings::time_zone;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
-    let mut checker = Checker::default();
+    let mut checker =
+        Checker { now: args.at.unwrap_or_else(Utc::now), zone: time_zone(&args.zone)?, ..Checker::default() };
     for file in &args.files {
         checker.file(file);
     }
@@ -42,6 +47,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Status> {
 
 #[derive(Debug, Default)]
 struct Checker {
+    /// The instant overrides are judged at (ended ones are reported), and the zone of the
+    /// rosters no mapping entry gives one.
+    now: DateTime<Utc>,
+    zone: Tz,
     /// Files already checked, so a roster named by a mapping and on the command line is
     /// reported once.
     seen: HashSet<PathBuf>,
@@ -68,7 +77,7 @@ impl Checker {
         };
         match kind(path, &bytes) {
             Kind::Mapping => self.mapping(path, &bytes),
-            Kind::Roster => self.roster(path, &bytes),
+            Kind::Roster => self.roster(path, &bytes, self.zone),
             Kind::Event(value) => self.event(path, &value),
             Kind::Other => {
                 self.others += 1;
@@ -87,9 +96,16 @@ impl Checker {
         self.seen.insert(key)
     }
 
-    fn roster(&mut self, path: &Path, bytes: &[u8]) {
+    /// A roster's problems, and what its overrides look like on today's duty day in `zone`:
+    /// ended, overlapping, bringing in numbers no group has.
+    fn roster(&mut self, path: &Path, bytes: &[u8], zone: Tz) {
         self.rosters += 1;
-        self.problems.extend(Roster::parse(&path.display().to_string(), bytes).problems);
+        let source = path.display().to_string();
+        let report = Roster::parse(&source, bytes);
+        self.problems.extend(report.problems);
+        if let Some(roster) = report.roster {
+            self.problems.extend(override_warnings(&source, &roster, roster.duty_date(self.now, zone)));
+        }
     }
 
     fn event(&mut self, path: &Path, value: &Value) {
@@ -164,7 +180,7 @@ impl Checker {
             return;
         }
         match DirStore::new(folder).read(file) {
-            Ok(bytes) => self.roster(&path, &bytes),
+            Ok(bytes) => self.roster(&path, &bytes, entry.time_zone.unwrap_or(self.zone)),
             Err(err) => {
                 let why = match err {
                     StoreError::NotFound { .. } => format!("is not in {}", folder_label(folder)),

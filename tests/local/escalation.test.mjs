@@ -147,6 +147,22 @@ test('no group for today rings the fallback number', async () => {
   assert.deepEqual(contacts.map((c) => c.destination), [FALLBACK]);
 });
 
+test('an alert on an overridden day rings the override; before the 09:00 handoff the previous day\'s group is on duty', async () => {
+  const STAND_IN = '+815012347001';
+  let { run, contacts, story } = await escalate({ [STAND_IN]: ack(1), [G1[0]]: never, [G1[1]]: never }, alert('override-topic'));
+  assert.equal(run.output.history[0].group, 'cover', story);
+  assert.deepEqual(run.output.history[0].calls.map((c) => c.phoneNumber), [STAND_IN], story);
+  assert.equal(run.output.outcome.acknowledgedBy, mask(STAND_IN), story);
+  assert.deepEqual(contacts.map((c) => c.destination), [STAND_IN], 'group1 is not rung on the overridden day');
+
+  // 08:30 on the 11th is still the 10th's duty (group1); the override has ended with the 6th.
+  ({ run, contacts, story } = await escalate({ [G1[0]]: ack(1), [G1[1]]: never }, alert('override-topic', { at: '2026-11-11T08:30:00+09:00' })));
+  assert.equal(run.output.today, '2026-11-10', story);
+  assert.equal(run.output.history[0].group, 'group1', story);
+  assert.equal(run.output.outcome.acknowledgedBy, mask(G1[0]), story);
+  assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
+});
+
 test('a broken roster rings the fallback number and the problem is in the output', async () => {
   const { run, story } = await escalate({ [FALLBACK]: ack(1) }, alert('broken-topic'));
   const { outcome, problems } = run.output;

@@ -55,6 +55,19 @@ fn cases() -> Vec<Case> {
                 {"startDay":15,"endDay":29,"phoneNumber":["+819012342001","0312345678"]}]"#
                 .to_vec(),
         ),
+        simple("sample overrides", roster("phoneNumber_overrides.json")),
+        // Overrides on both instants' days, and a handoff: 2026-11-30T15:00Z is 00:00 on the
+        // 1st in Tokyo, still the 30th's duty before 09:00.
+        simple(
+            "overrides and a handoff",
+            br#"{"handoff":"09:00","groups":[{"startDay":1,"endDay":15,"phoneNumber":["+819012341001"]},
+                  {"startDay":16,"endDay":31,"phoneNumber":["+819012342001","+819012342002"]}],
+                 "overrides":[{"from":"2026-11-21","phoneNumber":["+819012343001"]},
+                  {"from":"2026-11-30","replace":"+819012342001","with":"+819012341001"},
+                  {"from":"2026-11-30","add":["+819012343001"]},
+                  {"from":"2026-11-30","group":"nobody"}]}"#
+                .to_vec(),
+        ),
         Case { name: "missing roster", files: vec![], topic: None },
         Case { name: "sample mapping, project A", files: sample_mapping(), topic: Some("projectA-sns-topic") },
         Case { name: "sample mapping, project B", files: sample_mapping(), topic: Some("projectB-sns-topic") },
@@ -180,7 +193,21 @@ async fn plan_json_agrees_with_resolve_roster_on_the_same_inputs() {
             }
         }
     }
-    assert_eq!(compared, 15 * 2 * 2);
+    assert_eq!(compared, 17 * 2 * 2);
+}
+
+/// The override case compares plans the overrides and the handoff really change.
+#[tokio::test]
+async fn the_override_case_is_changed_by_its_overrides_and_handoff() {
+    let case = cases().into_iter().find(|case| case.name == "overrides and a handoff").unwrap();
+    let env = &settings()[0];
+    let first = |state: &Value| state["attempts"][0]["phoneNumbers"].clone();
+    let on_21st = lambda(&case, env, INSTANTS[0]).await;
+    assert_eq!(first(&on_21st), json!(["+819012343001"]), "the stand-in: {on_21st}");
+    let on_30th = lambda(&case, env, INSTANTS[1]).await;
+    assert_eq!(on_30th["today"], json!("2026-11-30"), "before the 09:00 handoff: {on_30th}");
+    // Replaced, added, and the fallback too for the override that cannot be read.
+    assert_eq!(first(&on_30th), json!(["+819012341001", "+819012342002", "+819012343001", FALLBACK]), "{on_30th}");
 }
 
 #[tokio::test]

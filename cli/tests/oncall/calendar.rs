@@ -126,3 +126,20 @@ fn bad_arguments_and_unreadable_files_exit_two() {
     let none = calendar(&[], &[]);
     assert_eq!(none.code, 2, "{none:?}");
 }
+
+#[test]
+fn overridden_days_are_marked_and_the_overrides_listed() {
+    let roster = sample("phoneNumber_overrides.json");
+    let january = calendar(&["--roster", &roster, "--month", "2027-01"], &[]);
+    assert_eq!(january.code, 0, "{january:?}");
+    let text = &january.stdout;
+    // The swap puts hanako (g2) on duty on taro's 4th and 5th; the 6th is taro's again.
+    assert!(text.contains(" 4 g2*") && text.contains(" 5 g2*") && text.contains(" 6 g1 "), "{text}");
+    assert!(text.contains("15 g2*") && text.contains("25 g3*") && text.contains("27 g3 "), "{text}");
+    assert!(text.contains("hanako covers taro  2027-01-04 to 2027-01-05: g2 on duty instead (a swap)"), "{text}");
+    assert!(text.contains("taro is off sick  2027-01-15: +8190****3001 rung instead of +8190****1001"), "{text}");
+    assert!(!text.contains("holiday cover"), "February's override is not January's: {text}");
+    let february = calendar(&["--roster", &roster, "--month", "2027-02"], &[]);
+    assert!(february.stdout.contains("11 ov*"), "{february:?}");
+    assert!(february.stdout.contains("holiday cover  2027-02-11: on duty instead: +8190****2002"), "{february:?}");
+}

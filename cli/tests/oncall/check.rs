@@ -322,3 +322,36 @@ fn numbers_in_values_and_group_names_are_masked_in_every_problem() {
     assert!(run.stdout.contains("found \"090****5678\""), "{run:?}");
     assert!(run.stdout.contains("\"+8190****5678\" is not an IANA time zone"), "{run:?}");
 }
+
+#[test]
+fn the_override_sample_is_clean_before_its_dates_and_each_override_is_reported_once_ended() {
+    let file = sample("phoneNumber_overrides.json");
+    let before = oncall(&["check", "--at", "2026-12-01T00:00:00+09:00", &file]);
+    assert_eq!(before.code, 0, "{before:?}");
+    assert_eq!(summary(&before), "checked 1 file (0 mappings, 1 roster): 0 errors, 0 warnings");
+    let after = oncall(&["check", "--at", "2027-03-01T12:00:00+09:00", &file]);
+    assert_eq!(after.code, 0, "ended overrides are warnings: {after:?}");
+    let ended: Vec<&str> = after.stdout.lines().filter(|line| line.contains("ended on")).collect();
+    assert_eq!(ended.len(), 4, "{after:?}");
+    assert!(
+        ended[0].starts_with(&format!("warning: {file}: overrides[0]: hanako covers taro ended on 2027-01-05")),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn overlapping_overrides_and_numbers_in_no_group_are_warnings_and_a_broken_one_an_error() {
+    let dir = folder(&[(
+        "roster.json",
+        br#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]},
+             {"from":"2026-12-20","to":"2026-12-26","phoneNumber":["+819044440004"]},
+             {"from":"2026-12-24","group":"group1"},
+             {"from":"2026-12-31","group":"group9"}]"#,
+    )]);
+    let run = oncall(&["check", "--at", "2026-12-01T00:00:00+09:00", &join(&dir, "roster.json")]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("[2]: override2 overlaps override1 from 2026-12-24 to 2026-12-24"), "{run:?}");
+    assert!(run.stdout.contains("[1]: override1 brings in +8190****0004, which is in no group"), "{run:?}");
+    assert_eq!(errors(&run).len(), 1, "{run:?}");
+    assert!(errors(&run)[0].contains("[3].group: expected the name of a group of this roster (group1)"), "{run:?}");
+}

@@ -277,6 +277,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_roster_destination_follows_the_rosters_handoff_and_overrides() {
+        let roster = r#"{"handoff": "09:00",
+            "groups": [{"startDay": 1, "endDay": 10, "phoneNumber": ["+819012341001"]},
+                       {"startDay": 11, "endDay": 20, "phoneNumber": ["+819012342001"]}],
+            "overrides": [{"from": "2026-11-05", "name": "cover", "phoneNumber": ["+819012343001"]},
+                          {"from": "2026-11-25", "phoneNumber": ["+819012343001"]}]}"#;
+        let store = MemoryStore::from([("forwarding.json", FORWARDING), ("r.json", roster)]);
+        let forwarding = dial(&store, "+815012340002", 5).await.unwrap();
+        assert_eq!(numbers(&forwarding), ["+819012343001"]);
+        assert_eq!(forwarding.source, "mem://r.json, cover (on duty 2026-11-05)");
+        // A day no group covers has the override's stand-in, not the fallback.
+        assert_eq!(numbers(&dial(&store, "+815012340003", 25).await.unwrap()), ["+819012343001"]);
+        // 08:00 in Tokyo on the 11th is still the 10th's duty.
+        let early = Utc.with_ymd_and_hms(2026, 11, 10, 23, 0, 0).unwrap();
+        let forwarding = route(&store, &config(), &call_to("+815012340002"), early, |_| {}).await.unwrap();
+        assert_eq!(numbers(&forwarding), ["+819012341001"]);
+        assert_eq!(forwarding.source, "mem://r.json, group1 (on duty 2026-11-10)");
+    }
+
+    #[tokio::test]
     async fn an_unusable_roster_rings_the_fallback_or_nobody() {
         let store = MemoryStore::from([("forwarding.json", FORWARDING), ("r.json", "[")]);
         assert_eq!(numbers(&dial(&store, "+815012340002", 5).await.unwrap()), ["+81398765432"]);
