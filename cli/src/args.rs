@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -36,6 +36,57 @@ pub enum Command {
     /// one number with a test message (never the fallback) and its output says whether 1 was
     /// pressed. For a new member of the rota to check their phone before a night on duty
     TestCall(TestCallArgs),
+    /// Change a roster for some days: a swap, a stand-in, one number for another, numbers added
+    #[command(subcommand)]
+    Override(OverrideCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OverrideCommand {
+    /// Add a dated override to a roster file, in the file's own form and style; written only
+    /// when the roster reads it as intended with no new error. Preview it with `oncall
+    /// calendar` and `oncall plan --at`
+    Add(OverrideAddArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["group", "replace", "add", "on_duty"])))]
+pub struct OverrideAddArgs {
+    /// The roster file to change
+    #[arg(long, value_name = "FILE")]
+    pub roster: PathBuf,
+
+    /// The first day, in the roster's time zone
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: NaiveDate,
+
+    /// The last day [default: --from]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<NaiveDate>,
+
+    /// A label for the override, shown in plans, calendars and notifications
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+
+    /// Put this group on duty (its name, or groupN): a swap
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+
+    /// Ring --with instead of this number, in every group
+    #[arg(long, value_name = "NUMBER", requires = "with")]
+    pub replace: Option<String>,
+
+    /// The number rung instead of --replace
+    #[arg(long, value_name = "NUMBER", requires = "replace")]
+    pub with: Option<String>,
+
+    /// Ring these numbers too, with the day's group
+    #[arg(long, value_name = "NUMBER", num_args = 1..)]
+    pub add: Vec<String>,
+
+    /// Put these numbers on duty instead of the day's group
+    #[arg(long, value_name = "NUMBER", num_args = 1..)]
+    pub on_duty: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! `oncall`: check roster and mapping files, preview the escalation a real alert would get,
-//! print who is on duty each day of a month, and print the command for a real test call —
+//! print who is on duty each day of a month, add a dated override to a roster, and print the
+//! command for a real test call —
 //! all with the same domain code
 //! (`shared/domain`) the Lambda functions run, so what it says is what the deployment does.
 //!
@@ -13,6 +14,7 @@
 mod args;
 mod calendar;
 mod check;
+mod override_add;
 mod plan;
 mod settings;
 mod test_call;
@@ -21,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, OverrideCommand};
 
 /// What a subcommand found, as the exit status scripts and CI read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,5 +62,6 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Plan(args) => plan::run(&args),
         Command::Calendar(args) => calendar::run(&args),
         Command::TestCall(args) => test_call::run(&args),
+        Command::Override(OverrideCommand::Add(args)) => override_add::run(&args),
     }
 }

@@ -10,6 +10,7 @@ mod agrees_with_resolve_roster;
 mod calendar;
 mod check;
 mod keys;
+mod override_add;
 mod plan;
 mod test_call;
 
