@@ -7,7 +7,8 @@
 //! same way in production. An alert event (a sample execution input) is recognised too and
 //! read as resolve-roster reads it. A few extra warnings only make sense before an upload:
 //! a project left in dry-run mode, a message with characters the flow cannot speak, and
-//! roster overrides that have ended, overlap, or bring in a number no group has.
+//! roster overrides that have ended, overlap, or bring in a number no group has, and
+//! maintenance windows that have ended (one without an end is an error of the mapping).
 //! Their locations are the ones the reader kept while parsing, spelt as the file spells
 //! them: the JSON is never read twice.
 
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use domain::alert::{AlertInput, is_sns_envelope};
+use domain::maintenance::window_warnings;
 use domain::mapping::{DRY_RUN, MESSAGE, Mapping, MappingEntry, PHONE_NUMBER_JSON_FILE};
 use domain::message::speakable;
 use domain::problem::Problem;
@@ -136,6 +138,7 @@ impl Checker {
 
     fn entry_warnings(&mut self, source: &str, entry: &MappingEntry) {
         let topic = &entry.sns_topic_name;
+        self.problems.extend(window_warnings(source, topic, &entry.maintenance, self.now));
         if entry.dry_run {
             self.problems.push(Problem::warning(
                 source,

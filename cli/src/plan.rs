@@ -117,12 +117,16 @@ fn split(path: &Path) -> anyhow::Result<(&Path, String)> {
 }
 
 /// The escalation state as the execution shows it after resolve-roster, without the fields
-/// that only fill in while calls are made.
+/// that only fill in while calls are made (the decision and outcome of an alert that rings
+/// nobody, set by resolve-roster, stay).
 fn json(state: &EscalationState) -> anyhow::Result<String> {
     let mut value = serde_json::to_value(state).context("serialising the plan")?;
     if let Value::Object(fields) = &mut value {
-        for later in ["calls", "history", "decision", "outcome"] {
+        for later in ["calls", "history"] {
             fields.remove(later);
+        }
+        if fields.get("outcome").is_some_and(Value::is_null) {
+            fields.remove("outcome");
         }
     }
     serde_json::to_string_pretty(&value).context("serialising the plan")
@@ -147,8 +151,14 @@ fn render(state: &EscalationState, at: Option<DateTime<Utc>>, show_numbers: bool
         "timing:   an attempt lasts up to {} s; its calls are checked every {} s\n",
         state.timing.check_interval_seconds, state.timing.poll_interval_seconds
     ));
-    if state.dry_run {
-        out.push_str("dry run:  yes (the alert or the mapping asks for it): a real alert of this kind rings nobody\n");
+    match &state.maintenance {
+        Some(window) if state.dry_run => out.push_str(&format!(
+            "dry run:  yes, in the project's maintenance window {}: an alert then rings nobody\n",
+            window.describe()
+        )),
+        _ if state.dry_run => out
+            .push_str("dry run:  yes (the alert or the mapping asks for it): a real alert of this kind rings nobody\n"),
+        _ => {}
     }
     // The incident of an alert keyed by its text alone is a hash: worth showing only in --json.
     let named =

@@ -163,6 +163,25 @@ test('an alert on an overridden day rings the override; before the 09:00 handoff
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
 });
 
+test('an alert during a maintenance window rings nobody and the outcome says which window; after it, the alert rings', async () => {
+  let { run, contacts, story } = await escalate({ [G1[0]]: ack(1), [G1[1]]: never }, alert('maintenance-topic'));
+  assert.match(path(run), /^IsPipeBatch → ReceiveAlert → ResolveRoster → DoesItPage → .*PublishOutcome/, story);
+  assert.doesNotMatch(path(run), /CallDutyGroup/, story);
+  assert.deepEqual(contacts, [], story);
+  const { outcome } = run.output;
+  assert.equal(outcome.status, 'notice', story);
+  assert.match(outcome.summary, /maintenance window "DB upgrade", 2026-11-04T23:00:00Z to 2026-11-05T01:00:00Z: recorded, nobody was rung/, story);
+  assert.deepEqual(outcome.maintenance, {
+    from: '2026-11-04T23:00:00Z', to: '2026-11-05T01:00:00Z', mode: 'notify', reason: 'DB upgrade', location: '[5].maintenance[0]',
+  }, story);
+  assert.deepEqual(await local.incidents(), [], 'a silenced alert opens no incident');
+
+  ({ run, contacts, story } = await escalate({ [G1[0]]: ack(1), [G1[1]]: never }, alert('maintenance-topic', { at: '2026-11-05T10:00:00+09:00' })));
+  assert.equal(run.output.outcome.status, 'acknowledged', story);
+  assert.equal(run.output.outcome.maintenance, undefined, story);
+  assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
+});
+
 test('a broken roster rings the fallback number and the problem is in the output', async () => {
   const { run, story } = await escalate({ [FALLBACK]: ack(1) }, alert('broken-topic'));
   const { outcome, problems } = run.output;

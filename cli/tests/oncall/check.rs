@@ -14,6 +14,8 @@ fn errors(run: &Run) -> Vec<&str> {
 fn the_sample_mapping_and_every_sample_roster_are_clean() {
     let run = oncall(&[
         "check",
+        "--at",
+        "2026-12-01T00:00:00+09:00",
         &sample("mapping.json"),
         &sample("phoneNumber.json"),
         &sample("phoneNumber_snake.json"),
@@ -25,7 +27,13 @@ fn the_sample_mapping_and_every_sample_roster_are_clean() {
 
 #[test]
 fn a_mappings_rosters_are_checked_from_its_folder_and_only_once() {
-    let run = oncall(&["check", &sample("mapping.json"), &sample("projectA-phoneNumber.json")]);
+    let run = oncall(&[
+        "check",
+        "--at",
+        "2026-12-01T00:00:00+09:00",
+        &sample("mapping.json"),
+        &sample("projectA-phoneNumber.json"),
+    ]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(summary(&run), "checked 3 files (1 mapping, 2 rosters): 0 errors, 0 warnings");
 }
@@ -354,4 +362,28 @@ fn overlapping_overrides_and_numbers_in_no_group_are_warnings_and_a_broken_one_a
     assert!(run.stdout.contains("[1]: override1 brings in +8190****0004, which is in no group"), "{run:?}");
     assert_eq!(errors(&run).len(), 1, "{run:?}");
     assert!(errors(&run)[0].contains("[3].group: expected the name of a group of this roster (group1)"), "{run:?}");
+}
+
+#[test]
+fn maintenance_windows_must_end_and_ended_ones_are_reported() {
+    let after = oncall(&["check", "--at", "2027-03-01T00:00:00+09:00", &sample("mapping.json")]);
+    assert_eq!(after.code, 0, "{after:?}");
+    let ended: Vec<&str> = after.stdout.lines().filter(|line| line.contains("maintenance window")).collect();
+    assert_eq!(ended.len(), 2, "{after:?}");
+    assert!(
+        ended[0].contains(
+            "[1].maintenance[0]: the maintenance window of topic projectB-sns-topic ended at 2027-01-15T20:00:00Z"
+        ),
+        "{after:?}"
+    );
+    let dir = folder(&[
+        (
+            "mapping.json",
+            br#"[{"snsTopicName":"t","phoneNumberJsonFile":"r.json","maintenance":[{"from":"2026-12-01T00:00:00+09:00"}]}]"#,
+        ),
+        ("r.json", br#"[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]}]"#),
+    ]);
+    let open_ended = oncall(&["check", &join(&dir, "mapping.json")]);
+    assert_eq!(open_ended.code, 1, "refused: {open_ended:?}");
+    assert!(errors(&open_ended)[0].contains("[0].maintenance[0]: missing to; a window must end"), "{open_ended:?}");
 }

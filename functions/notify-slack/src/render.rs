@@ -190,6 +190,7 @@ pub(crate) mod tests {
             call_list: Vec::new(),
             related: None,
             problems: Vec::new(),
+            maintenance: None,
         }
     }
 

@@ -337,7 +337,8 @@ pub async fn claim_incident<S: IncidentClaims>(
     mut state: EscalationState,
     now: DateTime<Utc>,
 ) -> EscalationState {
-    let Some(incident) = IncidentRef::of(&state).filter(|_| !state.dry_run) else {
+    // A dry run, or an alert a maintenance window silenced, leaves no trace.
+    let Some(incident) = IncidentRef::of(&state).filter(|_| !state.dry_run && state.maintenance.is_none()) else {
         return state;
     };
     let action = state.incident.as_ref().map(|i| i.action);

@@ -43,6 +43,7 @@ pub mod incident;
 pub mod incident_store;
 pub mod ledger;
 pub mod lines;
+pub mod maintenance;
 pub mod mapping;
 pub mod message;
 pub mod payload;

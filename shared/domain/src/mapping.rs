@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::incident::InsufficientData;
 use crate::incident_store::{IncidentPolicy, MAX_POLICY_MINUTES};
+use crate::maintenance::{MAINTENANCE, MaintenanceWindow, read_windows};
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, ObjectLocation, Reader, kind, shown};
 
@@ -28,7 +29,7 @@ pub const INSUFFICIENT_DATA: Field = Field::new("insufficientData", "insufficien
 pub const GROUPING: Field = Field::word("grouping");
 pub const QUIET_MINUTES: Field = Field::new("quietMinutes", "quiet_minutes");
 pub const RE_ESCALATE_MINUTES: Field = Field::new("reEscalateMinutes", "re_escalate_minutes");
-const ENTRY_FIELDS: [Field; 9] = [
+const ENTRY_FIELDS: [Field; 10] = [
     SNS_TOPIC_NAME,
     PHONE_NUMBER_JSON_FILE,
     MESSAGE,
@@ -38,6 +39,7 @@ const ENTRY_FIELDS: [Field; 9] = [
     GROUPING,
     QUIET_MINUTES,
     RE_ESCALATE_MINUTES,
+    MAINTENANCE,
 ];
 
 /// What happens to an entry whose topic or roster cannot be read.
@@ -68,6 +70,9 @@ pub struct MappingEntry {
     /// Grouping, the quiet window and re-escalation (`grouping`, `quietMinutes`,
     /// `reEscalateMinutes`).
     pub incidents: IncidentPolicy,
+    /// Planned work: windows in which the project's alerts ring nobody (or walk as a dry run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub maintenance: Vec<MaintenanceWindow>,
     /// Where the entry and its fields are in the file (`[1].dry_run`), for later findings.
     #[serde(skip)]
     pub location: ObjectLocation,
@@ -167,6 +172,7 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
         }
     };
     let incidents = incident_policy(reader, &mut fields);
+    let maintenance = read_windows(reader, &mut fields);
     Some(MappingEntry {
         sns_topic_name: topic?,
         phone_number_json_file: file?,
@@ -175,6 +181,7 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
         dry_run,
         insufficient_data,
         incidents,
+        maintenance,
         location: fields.into_location(),
     })
 }
@@ -325,7 +332,7 @@ mod tests {
         let b = report.mapping.as_ref().unwrap().lookup("b").unwrap().clone();
         assert_eq!((b.time_zone, b.dry_run), (None, false), "a misspelt key is ignored, not guessed");
         let expected = "(expected one of: snsTopicName, phoneNumberJsonFile, message, timeZone, dryRun, \
-                        insufficientData, grouping, quietMinutes, reEscalateMinutes, or their snake_case forms)";
+                        insufficientData, grouping, quietMinutes, reEscalateMinutes, maintenance, or their snake_case forms)";
         assert_eq!(
             texts(&report),
             [

@@ -17,6 +17,7 @@ use crate::config::Timing;
 use crate::escalation::plan::PlannedAttempt;
 use crate::incident::Incident;
 use crate::incident_store::{IncidentPolicy, Related};
+use crate::maintenance::MaintenanceWindow;
 use crate::phone::{MaskedNumber, PhoneNumber};
 use crate::problem::Problem;
 
@@ -105,6 +106,10 @@ pub struct EscalationState {
     /// would not place ends the run as not acknowledged instead of taking the fail-safe path.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test_call: bool,
+    /// The project's maintenance window the alert came in (mapping `maintenance`): it rang
+    /// nobody, or walked as a dry run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<MaintenanceWindow>,
 }
 
 fn is_zero(count: &u32) -> bool {
@@ -360,6 +365,9 @@ pub struct Outcome {
     pub related: Option<Related>,
     #[serde(default)]
     pub problems: Vec<Problem>,
+    /// The maintenance window that silenced the alert (or made it a dry run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<MaintenanceWindow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

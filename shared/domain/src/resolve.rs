@@ -109,6 +109,8 @@ pub fn resolve_unconfigured(
         insufficient_data: InsufficientData::Page,
         // Nor whether it groups its incidents: it does not, every incident rings.
         incidents: IncidentPolicy { grouping: false, ..IncidentPolicy::default() },
+        // Nor its maintenance windows: none silences the alert.
+        maintenance: Vec::new(),
     };
     Ok(start(config, input, selection, None, escalation_id, now)?)
 }
@@ -279,6 +281,118 @@ mod tests {
         let state = run(&store, &RosterConfig::example(None), json!({"message": "DB down"})).await;
         assert_eq!(state.message, "DB down");
         assert_eq!(state.alert.message.as_deref(), Some("DB down"));
+    }
+
+    /// A project with a notify window on 2026-11-21 10:00-11:00 JST and a dry-run one the
+    /// next morning.
+    fn maintenance_store() -> MemoryStore {
+        MemoryStore::from([
+            (
+                "mapping.json",
+                r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","maintenance":[
+                      {"from":"2026-11-21T10:00:00+09:00","to":"2026-11-21T11:00:00+09:00","reason":"DB upgrade"},
+                      {"from":"2026-11-22T09:00:00+09:00","to":"2026-11-22T10:00:00+09:00","mode":"dryRun"}]}]"#,
+            ),
+            ("a.json", ROSTER),
+        ])
+    }
+
+    async fn alert_at(at: &str) -> EscalationState {
+        let input = json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic", "at": at});
+        run(&maintenance_store(), &RosterConfig::example(Some("mapping.json")), input).await
+    }
+
+    #[tokio::test]
+    async fn an_alert_in_a_notify_window_rings_nobody_and_the_outcome_names_the_window() {
+        let state = alert_at("2026-11-21T10:30:00+09:00").await;
+        assert!(state.attempts.is_empty() && state.current.phone_numbers.is_empty());
+        assert_eq!(state.decision.as_ref().map(|d| d.action), Some(crate::payload::Action::RingNobody));
+        let outcome = state.outcome.unwrap();
+        assert_eq!(outcome.status, crate::payload::OutcomeStatus::Notice);
+        assert!(
+            outcome.summary.contains("maintenance window \"DB upgrade\", 2026-11-21T01:00:00Z to 2026-11-21T02:00:00Z"),
+            "{}",
+            outcome.summary
+        );
+        let window = outcome.maintenance.unwrap();
+        assert_eq!((window.location.as_str(), window.reason.as_deref()), ("[0].maintenance[0]", Some("DB upgrade")));
+        assert_eq!(state.maintenance, Some(window));
+        assert_eq!(state.problems, vec![]);
+    }
+
+    #[tokio::test]
+    async fn a_window_silences_from_its_start_up_to_its_end_and_only_triggers() {
+        for (at, silenced) in [
+            ("2026-11-21T09:59:59+09:00", false),
+            ("2026-11-21T10:00:00+09:00", true),
+            ("2026-11-21T10:59:59+09:00", true),
+            ("2026-11-21T11:00:00+09:00", false),
+        ] {
+            let state = alert_at(at).await;
+            assert_eq!(state.maintenance.is_some(), silenced, "{at}");
+            assert_eq!(state.attempts.is_empty(), silenced, "{at}");
+        }
+        // An alarm back to OK in the window still resolves its incident, as outside one.
+        let ok = r#"{"AlarmName":"db","AlarmArn":"arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:db","NewStateValue":"OK"}"#;
+        let input = json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic", "at": "2026-11-21T10:30:00+09:00", "message": ok});
+        let resolved = run(&maintenance_store(), &RosterConfig::example(Some("mapping.json")), input).await;
+        assert_eq!(resolved.outcome.map(|o| o.status), Some(crate::payload::OutcomeStatus::Resolved));
+        assert_eq!(resolved.maintenance, None);
+    }
+
+    #[tokio::test]
+    async fn an_escalation_already_ringing_when_a_window_opens_keeps_ringing() {
+        // Started a second before the window: planned, and its next steps never look at windows.
+        let state = alert_at("2026-11-21T09:59:59+09:00").await;
+        let inside = Utc.with_ymd_and_hms(2026, 11, 21, 1, 0, 30).unwrap();
+        let next = crate::escalation::decision::decide(&state, inside).state;
+        assert_ne!(next.decision.as_ref().map(|d| d.action), Some(crate::payload::Action::RingNobody));
+        assert!(next.outcome.is_none(), "still ringing: {:?}", next.outcome);
+        assert!(!next.dry_run);
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_window_walks_the_escalation_as_a_dry_run() {
+        let state = alert_at("2026-11-22T09:30:00+09:00").await;
+        assert!(state.dry_run);
+        assert_eq!(numbers(&state)[0], ["+812222222222"]);
+        assert_eq!(state.current.wait_seconds, 0);
+        assert_eq!(state.maintenance.map(|w| w.mode), Some(crate::maintenance::MaintenanceMode::DryRun));
+    }
+
+    #[tokio::test]
+    async fn a_window_that_cannot_be_read_is_an_error_and_the_alert_rings() {
+        let store = MemoryStore::from([
+            (
+                "mapping.json",
+                r#"[{"snsTopicName":"a-topic","phoneNumberJsonFile":"a.json","maintenance":[
+                      {"from":"2026-11-21T10:00:00+09:00","reason":"open-ended"},
+                      {"from":"2026-11-21T10:00:00","to":"2026-11-21T11:00:00+09:00"},
+                      {"from":"2026-11-21T10:00:00+09:00","to":"2026-11-21T11:00:00+09:00","mode":"silent"},
+                      {"from":"2026-11-21T11:00:00+09:00","to":"2026-11-21T10:00:00+09:00"}]}]"#,
+            ),
+            ("a.json", ROSTER),
+        ]);
+        let input =
+            json!({"topicArn": "arn:aws:sns:ap-northeast-1:123456789012:a-topic", "at": "2026-11-21T10:30:00+09:00"});
+        let state = run(&store, &RosterConfig::example(Some("mapping.json")), input).await;
+        assert_eq!(numbers(&state)[0], ["+812222222222"], "rings as usual");
+        assert_eq!(state.maintenance, None);
+        let found: Vec<(Option<&str>, bool)> = state
+            .problems
+            .iter()
+            .map(|p| (p.location.as_deref(), p.message.contains("the window is ignored")))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some("[0].maintenance[0]"), true),
+                (Some("[0].maintenance[1].from"), true),
+                (Some("[0].maintenance[2].mode"), true),
+                (Some("[0].maintenance[3]"), true),
+            ]
+        );
+        assert!(state.problems[0].message.contains("missing to; a window must end"), "{}", state.problems[0]);
     }
 
     #[test]

@@ -206,6 +206,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         re_escalations: 0,
         history_events: 0,
         test_call: false,
+        maintenance: None,
     }
 }
 

@@ -453,8 +453,12 @@ fn calls_placed(state: &EscalationState) -> u32 {
     u32::try_from(placed).unwrap_or(u32::MAX)
 }
 
-/// The outcome's counts and problems, common to every ending.
-fn outcome_totals(state: &EscalationState, summary: String) -> Outcome {
+/// The outcome's counts and problems, common to every ending. An escalation a maintenance
+/// window made a dry run says so.
+fn outcome_totals(state: &EscalationState, mut summary: String) -> Outcome {
+    if let Some(window) = &state.maintenance {
+        summary.push_str(&format!(" (a dry run: the project's maintenance window {})", window.describe()));
+    }
     Outcome {
         status: OutcomeStatus::NobodyAcknowledged,
         summary,
@@ -467,6 +471,7 @@ fn outcome_totals(state: &EscalationState, summary: String) -> Outcome {
         call_list: Vec::new(),
         related: state.related.clone().map(|related| Related { announced: None, ..related }),
         problems: state.problems.clone(),
+        maintenance: state.maintenance.clone(),
     }
 }
 
@@ -560,6 +565,7 @@ mod tests {
             re_escalations: 0,
             history_events: 0,
             test_call: false,
+            maintenance: None,
         }
     }
 

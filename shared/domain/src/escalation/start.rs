@@ -11,6 +11,7 @@ use crate::escalation::decision::{EVENTS_BEFORE_FIRST_ATTEMPT, events_per_attemp
 use crate::escalation::plan::{NobodyToRing, PlannedAttempt, local_date, plan};
 use crate::incident::{Incident, IncidentAction, IncidentSource, InsufficientData, classify};
 use crate::incident_store::IncidentPolicy;
+use crate::maintenance::{MaintenanceMode, MaintenanceWindow, covering};
 use crate::mapping::Mapping;
 use crate::message::spoken_message;
 use crate::payload::{Action, CurrentAttempt, Decision, EscalationState, Outcome, OutcomeStatus};
@@ -30,6 +31,8 @@ pub struct Selection {
     pub insufficient_data: InsufficientData,
     /// The project's incident settings (mapping `grouping`, `quietMinutes`, `reEscalateMinutes`).
     pub incidents: IncidentPolicy,
+    /// The project's maintenance windows (mapping `maintenance`).
+    pub maintenance: Vec<MaintenanceWindow>,
 }
 
 /// The mapping file in mapping mode: where it is, and the mapping when it could be used.
@@ -63,6 +66,7 @@ pub fn select(
         dry_run: false,
         insufficient_data: InsufficientData::default(),
         incidents: IncidentPolicy::default(),
+        maintenance: Vec::new(),
     };
     let Some(MappingFile { location, mapping }) = mapping else { return selection };
     selection.roster_key = None;
@@ -88,6 +92,7 @@ pub fn select(
             selection.dry_run = entry.dry_run;
             selection.insufficient_data = entry.insufficient_data;
             selection.incidents = entry.incidents;
+            selection.maintenance.clone_from(&entry.maintenance);
         }
     }
     selection
@@ -110,10 +115,25 @@ pub fn start(
     let at = at.unwrap_or(now);
     let today =
         roster.as_ref().map_or_else(|| local_date(at, selection.time_zone), |r| r.duty_date(at, selection.time_zone));
-    if incident.action != IncidentAction::Trigger {
+    // Only a trigger is silenced: an alarm back to OK still ends its incident.
+    let window = covering(&selection.maintenance, at).filter(|_| incident.action == IncidentAction::Trigger).cloned();
+    let silenced = window.as_ref().filter(|window| window.mode == MaintenanceMode::Notify);
+    if incident.action != IncidentAction::Trigger || silenced.is_some() {
         // Nothing to plan: the state says why nobody is rung, and the workflow ends here.
         let problems = bounded(problems);
-        let (decision, outcome) = not_paged(&incident, &problems);
+        let (decision, mut outcome) = match silenced {
+            Some(window) => nobody_rung(
+                OutcomeStatus::Notice,
+                format!(
+                    "{} came in the project's maintenance window {}: recorded, nobody was rung",
+                    incident.key,
+                    window.describe()
+                ),
+                &problems,
+            ),
+            None => not_paged(&incident, &problems),
+        };
+        outcome.maintenance = window.clone();
         return Ok(EscalationState {
             message: spoken_message(&selection.message, &alert),
             alert: alert.kept(),
@@ -126,6 +146,7 @@ pub fn start(
             problems,
             decision: Some(decision),
             outcome: Some(outcome),
+            maintenance: window,
             ..unrung(config, escalation_id, now)
         });
     }
@@ -133,7 +154,8 @@ pub fn start(
     let attempts = plan.attempts;
     problems.extend(plan.problems);
     let problems = bounded(problems);
-    let dry_run = dry_run || selection.dry_run;
+    // A window in dry-run mode walks the escalation as a dry run.
+    let dry_run = dry_run || selection.dry_run || window.is_some();
     let wait_seconds = if dry_run { 0 } else { config.timing.poll_interval_seconds };
     let current = attempts
         .first()
@@ -154,6 +176,7 @@ pub fn start(
         problems,
         current,
         history_events,
+        maintenance: window,
         ..unrung(config, escalation_id, now)
     })
 }
@@ -189,6 +212,7 @@ fn unrung(config: &RosterConfig, escalation_id: String, now: DateTime<Utc>) -> E
         re_escalations: 0,
         history_events: EVENTS_BEFORE_FIRST_ATTEMPT,
         test_call: false,
+        maintenance: None,
     }
 }
 
@@ -244,6 +268,7 @@ pub fn test_call(
         current,
         history_events,
         test_call: true,
+        maintenance: None,
         ..unrung(config, escalation_id, now)
     };
     if state.attempts.is_empty() {
@@ -298,6 +323,7 @@ fn nobody_rung(status: OutcomeStatus, summary: String, problems: &[Problem]) -> 
         call_list: Vec::new(),
         related: None,
         problems: problems.to_vec(),
+        maintenance: None,
     };
     (Decision { action: Action::RingNobody, reason: summary }, outcome)
 }
@@ -420,6 +446,7 @@ mod tests {
                 dry_run: true,
                 insufficient_data: InsufficientData::Notice,
                 incidents: IncidentPolicy { grouping: false, quiet_minutes: 15, re_escalate_minutes: Some(30) },
+                maintenance: Vec::new(),
             }
         );
         assert!(problems.is_empty(), "{problems:?}");
