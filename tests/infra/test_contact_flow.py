@@ -1,13 +1,19 @@
 """The contact flow (infra/contact-flow.json): well formed Flow language, and it does what an
 escalation needs. A small interpreter walks it as a callee would: pressing 1 at once, late,
-while the prompt or the alert message is still playing, after a wrong key, or never.
+while the prompt or the alert message is still playing, after a wrong key, or never; with the
+project's own voice, language and prompt (contact attributes place-call sets), or without them.
 
 The interpreter follows Connect where it matters: a key pressed while a GetParticipantInput
 block speaks interrupts it and is that block's input ("interruptible prompts with DTMF",
 https://docs.aws.amazon.com/connect/latest/adminguide/get-customer-input.html); a key pressed
 while a separate MessageParticipant block speaks is lost (Connect "can't capture the DTMF
 input that the caller provides during the play prompt block",
-https://repost.aws/knowledge-center/connect-store-get-customer-input-blocks)."""
+https://repost.aws/knowledge-center/connect-store-get-customer-input-blocks). A voice, engine or
+language given dynamically ($.Attributes.x) that is missing, or a voice and engine pair Amazon
+Polly does not have, takes the block's NoMatchingError branch (UpdateContactTextToSpeechVoice
+"results in error if voice or engine are invalid, or if the selected voice does not support the
+selected engine",
+https://docs.aws.amazon.com/connect/latest/APIReference/contact-actions-updatecontacttexttospeechvoice.html)."""
 
 from __future__ import annotations
 
@@ -22,8 +28,10 @@ from support import (
     CONTACT_FLOW,
     FIXTURES,
     INFRA,
+    failed_rule_assertions,
     load_contact_flow,
     load_template,
+    parameter_values,
     placeholders,
     rust_string_const,
 )
@@ -35,6 +43,12 @@ ACTIONS = {action["Identifier"]: action for action in FLOW["Actions"]}
 
 ACK_ATTRIBUTE = rust_string_const("DEFAULT_ACK_ATTRIBUTE")
 MESSAGE_ATTRIBUTE = rust_string_const("ATTRIBUTE_MESSAGE")
+# Set by place-call: the prompt always (the project's or the deployment's), the voice, its
+# engine and the language only when the project has them.
+PROMPT_ATTRIBUTE = rust_string_const("ATTRIBUTE_PROMPT")
+VOICE_ATTRIBUTE = rust_string_const("ATTRIBUTE_VOICE")
+ENGINE_ATTRIBUTE = rust_string_const("ATTRIBUTE_VOICE_ENGINE")
+LANGUAGE_ATTRIBUTE = rust_string_const("ATTRIBUTE_LANGUAGE")
 
 # Error branches each action type must define (Flow language reference).
 REQUIRED_ERRORS = {
@@ -48,6 +62,24 @@ REQUIRED_ERRORS = {
 }
 FORBIDDEN_IDENTIFIER_CHARACTERS = set("%:(\\/)=$,;[]{}")
 ATTRIBUTE_REFERENCE = re.compile(r"\$\.Attributes\.([A-Za-z0-9_]+)")
+
+# Amazon Polly voices and the engines each has (a few of
+# https://docs.aws.amazon.com/polly/latest/dg/available-voices.html: every Japanese one and some
+# English ones; generative and long-form left out), the engines spelt as the Flow language
+# spells them: "Neural" and "Standard", like the template's static ConnectVoiceEngine and the
+# console's exported flows. Connect's documentation does not say whether a dynamic engine may
+# also be spelt as Polly's API spells it ("neural"), so this model does not accept it.
+POLLY_VOICES = {
+    "Kazuha": {"Neural"},
+    "Tomoko": {"Neural"},
+    "Takumi": {"Neural", "Standard"},
+    "Mizuki": {"Standard"},
+    "Joanna": {"Neural", "Standard"},
+    "Matthew": {"Neural", "Standard"},
+}
+# A language and a region (ja-JP, en-US, cmn-CN): any well-formed one counts as a language
+# Connect knows; a missing or empty one is an error.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}-[A-Z]{2}")
 
 
 def with_defaults(flow_text: str, **overrides) -> dict:
@@ -85,25 +117,34 @@ def condition_target(action: dict, operand: str) -> str | None:
 
 @dataclass(frozen=True)
 class Press:
-    """The callee presses `key` while `during` plays: "prompt" (the flow's own words),
-    "message" (text from a contact attribute: the alert), or "after" everything was said."""
+    """The callee presses `key` while `during` plays: "prompt" (the words asking for the key:
+    the flow's own, or the prompt contact attribute), "message" (the alert, from its contact
+    attribute), or "after" everything was said."""
 
     key: str
     during: str = "after"
 
 
 def segments(text: str, attributes: dict) -> list[tuple[str, str | None]]:
-    """(kind, spoken text) in order: the flow's words are "prompt", an $.Attributes reference
-    is "message" (None when the attribute is missing)."""
+    """(kind, spoken text) in order: the flow's words and the prompt attribute are "prompt",
+    any other $.Attributes reference is "message" (None when the attribute is missing)."""
     parts, at = [], 0
     for match in ATTRIBUTE_REFERENCE.finditer(text):
         if text[at : match.start()].strip():
             parts.append(("prompt", text[at : match.start()].strip()))
-        parts.append(("message", attributes.get(match.group(1))))
+        kind = "prompt" if match.group(1) == PROMPT_ATTRIBUTE else "message"
+        parts.append((kind, attributes.get(match.group(1))))
         at = match.end()
     if text[at:].strip():
         parts.append(("prompt", text[at:].strip()))
     return parts
+
+
+def resolve(value: str, attributes: dict) -> str | None:
+    """A parameter's value: a whole `$.Attributes.x` is the attribute (None when missing),
+    anything else is static."""
+    match = ATTRIBUTE_REFERENCE.fullmatch(value)
+    return attributes.get(match.group(1)) if match else value
 
 
 @dataclass
@@ -112,7 +153,8 @@ class Call:
 
     attributes: dict
     spoken: list[str] = field(default_factory=list)
-    voice: str | None = None
+    voice: str | None = None  # None: never set, Connect's own default (Joanna)
+    engine: str | None = None
     language: str | None = None
     prompts: int = 0  # input blocks played
     interrupted: list[str] = field(default_factory=list)  # what a key cut short
@@ -139,10 +181,23 @@ def run(flow: dict, script: list, attributes: dict | None = None, missing: str =
             call.disconnected = True
             return call
         if kind == "UpdateContactTextToSpeechVoice":
-            call.voice = parameters["TextToSpeechVoice"]
+            voice = resolve(parameters["TextToSpeechVoice"], call.attributes)
+            engine = resolve(parameters["TextToSpeechEngine"], call.attributes)
+            style = resolve(parameters.get("TextToSpeechStyle", "None"), call.attributes)
+            if style != "None":
+                raise AssertionError(f"the interpreter does not know the speaking style {style!r}")
+            if engine not in POLLY_VOICES.get(voice, set()):
+                here = error_target(action, "NoMatchingError")
+                continue
+            call.voice, call.engine = voice, engine
             here = action["Transitions"]["NextAction"]
         elif kind == "UpdateContactData":
-            call.language = parameters.get("LanguageCode", call.language)
+            if "LanguageCode" in parameters:
+                language = resolve(parameters["LanguageCode"], call.attributes)
+                if not language or not LANGUAGE_CODE.fullmatch(language):
+                    here = error_target(action, "NoMatchingError")
+                    continue
+                call.language = language
             here = action["Transitions"]["NextAction"]
         elif kind in ("MessageParticipant", "GetParticipantInput"):
             parts = segments(parameters["Text"], call.attributes)
@@ -193,8 +248,15 @@ DEPLOYED = with_defaults(CONTACT_FLOW.read_text(encoding="utf-8"))
 # The flow before the prompt and the message moved into the input block: it spoke the message
 # in a separate block first. Kept to show the interpreter tells the two apart.
 MESSAGE_BEFORE_INPUT = with_defaults((FIXTURES / "contact-flow-message-before-input.json").read_text(encoding="utf-8"))
-ALERT = {MESSAGE_ATTRIBUTE: "本番DBで障害が発生しました。"}
 PROMPT = PARAMETERS["ConnectPromptText"]["Default"]
+# What place-call sets for an alert of a project without its own voice, language or prompt:
+# the message, and the deployment's prompt (CONNECT_PROMPT_TEXT, the same parameter).
+ALERT = {MESSAGE_ATTRIBUTE: "本番DBで障害が発生しました。", PROMPT_ATTRIBUTE: PROMPT}
+DEFAULT_SPEECH = (
+    PARAMETERS["ConnectVoiceId"]["Default"],
+    PARAMETERS["ConnectVoiceEngine"]["Default"],
+    PARAMETERS["ConnectLanguageCode"]["Default"],
+)
 REPEATS = int(PARAMETERS["ConnectPromptRepeatCount"]["Default"])
 MAX_REPEATS = int(PARAMETERS["ConnectPromptRepeatCount"]["MaxValue"])
 INPUT_BLOCKS = [a for a in FLOW["Actions"] if a["Type"] == "GetParticipantInput"]
@@ -280,23 +342,38 @@ def test_every_cycle_passes_a_loop_block_with_a_bounded_count():
 def test_sets_a_japanese_neural_voice_by_default():
     call = run(DEPLOYED, ["1"], ALERT)
     assert call.voice == "Takumi" and call.language == "ja-JP"
-    voice = next(a for a in DEPLOYED["Actions"] if a["Type"] == "UpdateContactTextToSpeechVoice")
-    assert voice["Parameters"]["TextToSpeechEngine"] == "Neural"
+    assert call.engine == "Neural"
 
 
-def test_the_input_block_speaks_the_prompt_then_the_alert_message():
+def _first_input_block() -> dict:
     # Nothing is spoken before the first input block.
     first = ACTIONS[FLOW["StartAction"]]
     while first["Type"] != "GetParticipantInput":
         assert first["Type"] not in ("MessageParticipant", "DisconnectParticipant"), first["Identifier"]
         first = ACTIONS[first["Transitions"]["NextAction"]]
-    text = first["Parameters"]["Text"]
-    assert text.startswith("${ConnectPromptText}")
-    assert text.index("${ConnectPromptText}") < text.index(f"$.Attributes.{MESSAGE_ATTRIBUTE}")
+    return first
+
+
+def test_the_input_block_speaks_the_prompt_then_the_alert_message():
+    text = _first_input_block()["Parameters"]["Text"]
+    prompt, message = f"$.Attributes.{PROMPT_ATTRIBUTE}", f"$.Attributes.{MESSAGE_ATTRIBUTE}"
+    assert text.startswith(prompt)
+    assert text.index(prompt) < text.index(message)
     # The alert is never spoken by a block that does not listen.
     for action in FLOW["Actions"]:
         if action["Type"] == "MessageParticipant":
             assert "$.Attributes." not in action["Parameters"]["Text"], action["Identifier"]
+
+
+def test_when_the_attributes_cannot_be_spoken_the_deployments_prompt_still_asks_for_the_key():
+    first = _first_input_block()
+    fallback = ACTIONS[error_target(first, "NoMatchingError")]
+    assert fallback["Type"] == "GetParticipantInput"
+    assert fallback["Parameters"]["Text"] == "${ConnectPromptText}"
+    assert {k: v for k, v in fallback["Parameters"].items() if k != "Text"} == {
+        k: v for k, v in first["Parameters"].items() if k != "Text"
+    }
+    assert condition_target(fallback, "1") == condition_target(first, "1")
 
 
 def test_the_callee_hears_the_short_prompt_first_in_japanese():
@@ -383,7 +460,7 @@ def test_a_wrong_key_is_asked_again_and_a_late_1_still_counts():
 
 @pytest.mark.parametrize("missing", ["empty", "error"])
 def test_a_missing_message_still_asks_for_the_key(missing):
-    call = run(DEPLOYED, ["1"], {}, missing=missing)
+    call = run(DEPLOYED, ["1"], {PROMPT_ATTRIBUTE: PROMPT}, missing=missing)
     assert call.attributes[ACK_ATTRIBUTE] == "true"
     assert call.spoken[0] == PROMPT
 
@@ -408,6 +485,168 @@ def test_the_guide_states_the_longest_call(readme, unit):
     limit = INPUT_BLOCKS[0]["Parameters"]["InputTimeLimitSeconds"]
     for plays in (1 + REPEATS, 1 + MAX_REPEATS):
         assert re.search(rf"\b{plays} × \([^)]*\b{limit}{re.escape(unit)}", text), f"{readme}: {plays} × (... {limit}{unit}"
+
+
+# --- the project's voice, language and prompt ----------------------------------------------
+
+
+def _speech(voice=None, engine=None, language=None) -> dict:
+    """ALERT with the speech attributes a project's mapping gives (None: not set)."""
+    own = {VOICE_ATTRIBUTE: voice, ENGINE_ATTRIBUTE: engine, LANGUAGE_ATTRIBUTE: language}
+    return {**ALERT, **{name: value for name, value in own.items() if value is not None}}
+
+
+def test_the_voice_and_the_language_come_from_the_attributes_with_the_stacks_as_fallback():
+    voice = ACTIONS[FLOW["StartAction"]]
+    assert voice["Type"] == "UpdateContactTextToSpeechVoice"
+    assert voice["Parameters"] == {
+        "TextToSpeechVoice": f"$.Attributes.{VOICE_ATTRIBUTE}",
+        "TextToSpeechEngine": f"$.Attributes.{ENGINE_ATTRIBUTE}",
+        "TextToSpeechStyle": "None",
+    }
+    default_voice = ACTIONS[error_target(voice, "NoMatchingError")]
+    assert default_voice["Parameters"] == {
+        "TextToSpeechVoice": "${ConnectVoiceId}",
+        "TextToSpeechEngine": "${ConnectVoiceEngine}",
+        "TextToSpeechStyle": "None",
+    }
+    language = ACTIONS[voice["Transitions"]["NextAction"]]
+    assert default_voice["Transitions"]["NextAction"] == language["Identifier"]
+    assert error_target(default_voice, "NoMatchingError") == language["Identifier"]
+    assert language["Parameters"] == {"LanguageCode": f"$.Attributes.{LANGUAGE_ATTRIBUTE}"}
+    default_language = ACTIONS[error_target(language, "NoMatchingError")]
+    assert default_language["Parameters"] == {"LanguageCode": "${ConnectLanguageCode}"}
+    ask = language["Transitions"]["NextAction"]
+    assert ACTIONS[ask] == _first_input_block()
+    assert default_language["Transitions"]["NextAction"] == ask
+    assert error_target(default_language, "NoMatchingError") == ask
+
+
+def test_the_interpreters_engines_are_the_ones_the_flow_language_names():
+    # The static parameter's values are the Flow language's engine names.
+    engines = set(chain.from_iterable(POLLY_VOICES.values()))
+    assert engines == set(PARAMETERS["ConnectVoiceEngine"]["AllowedValues"])
+
+
+def test_without_voice_or_language_attributes_the_call_speaks_as_the_stack_says():
+    call = run(DEPLOYED, ["1"], ALERT)
+    assert (call.voice, call.engine, call.language) == DEFAULT_SPEECH == ("Takumi", "Neural", "ja-JP")
+    assert "set-default-voice" in call.path and "set-default-language" in call.path
+    assert call.spoken[:2] == [PROMPT, ALERT[MESSAGE_ATTRIBUTE]]
+    assert call.attributes[ACK_ATTRIBUTE] == "true" and call.prompts == 1
+
+
+def _accepted_voices() -> list[tuple[str, str]]:
+    """The voice and engine pairs the template's parameters and Rules let a stack deploy."""
+    voices = PARAMETERS["ConnectVoiceId"]["AllowedValues"]
+    engines = PARAMETERS["ConnectVoiceEngine"]["AllowedValues"]
+    accepted = [
+        (voice, engine)
+        for voice in voices
+        for engine in engines
+        if not failed_rule_assertions(
+            TEMPLATE_DATA,
+            parameter_values(TEMPLATE_DATA, {"ConnectVoiceId": voice, "ConnectVoiceEngine": engine}),
+        )
+    ]
+    assert (PARAMETERS["ConnectVoiceId"]["Default"], PARAMETERS["ConnectVoiceEngine"]["Default"]) in accepted
+    return accepted
+
+
+@pytest.mark.parametrize("voice,engine", _accepted_voices())
+def test_every_voice_the_stack_accepts_is_the_voice_of_a_call_without_its_own(voice, engine):
+    # The fallback block never fails: a deployment's voice is a pair Polly has (the pairs are
+    # test_parameters.py's concern; here, that the stack's fallback block speaks with each).
+    flow = with_defaults(CONTACT_FLOW.read_text(encoding="utf-8"), ConnectVoiceId=voice, ConnectVoiceEngine=engine)
+    call = run(flow, ["1"], ALERT)
+    assert (call.voice, call.engine) == (voice, engine)
+
+
+@pytest.mark.parametrize(
+    "voice,engine,language",
+    [
+        ("Kazuha", "Neural", "en-US"),
+        ("Tomoko", "Neural", "ja-JP"),
+        ("Mizuki", "Standard", "ja-JP"),
+        ("Takumi", "Standard", "ja-JP"),
+        ("Joanna", "Neural", "en-US"),
+        ("Matthew", "Standard", "en-US"),
+    ],
+)
+def test_the_projects_voice_engine_and_language_are_the_calls(voice, engine, language):
+    call = run(DEPLOYED, ["1"], _speech(voice, engine, language))
+    assert (call.voice, call.engine, call.language) == (voice, engine, language)
+    assert "set-default-voice" not in call.path and "set-default-language" not in call.path
+    assert call.attributes[ACK_ATTRIBUTE] == "true" and call.prompts == 1
+
+
+@pytest.mark.parametrize(
+    "voice,engine",
+    [
+        ("Nobody", "Neural"),  # no such voice
+        ("Mizuki", "Neural"),  # standard only
+        ("Kazuha", "Standard"),  # neural only
+        ("Kazuha", "Generative"),  # no Japanese voice has it
+        ("Kazuha", None),  # a voice without its engine
+        (None, "Neural"),  # an engine without a voice
+        ("", ""),
+    ],
+)
+def test_a_voice_connect_refuses_falls_back_to_the_stacks_and_1_still_acknowledges(voice, engine):
+    call = run(DEPLOYED, ["1"], _speech(voice, engine, "en-US"))
+    assert (call.voice, call.engine) == DEFAULT_SPEECH[:2]
+    assert call.language == "en-US", "the project's language stands on its own"
+    assert call.spoken[:2] == [PROMPT, ALERT[MESSAGE_ATTRIBUTE]]
+    assert call.attributes[ACK_ATTRIBUTE] == "true" and call.prompts == 1 and call.disconnected
+
+
+@pytest.mark.parametrize("language", [None, "", "english", "EN-us", "ja_JP"])
+def test_a_language_connect_refuses_falls_back_to_the_stacks(language):
+    call = run(DEPLOYED, [Press("1", "message")], _speech("Kazuha", "Neural", language))
+    assert call.language == DEFAULT_SPEECH[2]
+    assert (call.voice, call.engine) == ("Kazuha", "Neural"), "the project's voice stands on its own"
+    assert call.attributes[ACK_ATTRIBUTE] == "true"
+
+
+def test_interpreter_notices_a_flow_without_the_default_voice():
+    # Were the dynamic block's error branch to skip the stack's voice, a refused voice would
+    # leave Connect's own default (Joanna, English) reading Japanese.
+    broken = json.loads(json.dumps(DEPLOYED))
+    (voice,) = [a for a in broken["Actions"] if a["Identifier"] == broken["StartAction"]]
+    voice["Transitions"]["Errors"][0]["NextAction"] = voice["Transitions"]["NextAction"]
+    call = run(broken, ["1"], _speech("Nobody", "Neural"))
+    assert call.voice is None and call.attributes[ACK_ATTRIBUTE] == "true"
+
+
+PROJECT_PROMPT = "決済チームのアラートです。1を押してください。"
+
+
+def test_the_projects_prompt_is_spoken_before_the_message_instead_of_the_stacks():
+    call = run(DEPLOYED, [None], {**ALERT, PROMPT_ATTRIBUTE: PROJECT_PROMPT})
+    assert call.spoken[:2] == [PROJECT_PROMPT, ALERT[MESSAGE_ATTRIBUTE]]
+    assert PROMPT not in call.spoken
+
+
+def test_a_key_pressed_during_the_projects_prompt_counts_and_skips_the_message():
+    call = run(DEPLOYED, [Press("1", "prompt")], {**ALERT, PROMPT_ATTRIBUTE: PROJECT_PROMPT})
+    assert call.attributes[ACK_ATTRIBUTE] == "true"
+    assert call.prompts == 1 and call.interrupted == [PROJECT_PROMPT] and call.lost_keys == []
+    assert ALERT[MESSAGE_ATTRIBUTE] not in call.spoken
+
+
+@pytest.mark.parametrize("during", ["message", "after"])
+def test_without_a_prompt_attribute_the_message_is_still_spoken_and_1_acknowledges(during):
+    # An older place-call set only the message. Connect says nothing for the missing prompt.
+    call = run(DEPLOYED, [Press("1", during)], {MESSAGE_ATTRIBUTE: ALERT[MESSAGE_ATTRIBUTE]})
+    assert call.spoken[0] == ALERT[MESSAGE_ATTRIBUTE]
+    assert call.attributes[ACK_ATTRIBUTE] == "true" and call.prompts == 1
+
+
+def test_without_a_prompt_attribute_a_block_that_errs_asks_with_the_stacks_prompt():
+    # Were a missing attribute the input block's error, the fallback asks with the stack's words.
+    call = run(DEPLOYED, ["1"], {MESSAGE_ATTRIBUTE: ALERT[MESSAGE_ATTRIBUTE]}, missing="error")
+    assert call.spoken[0] == PROMPT and "ask-for-key-without-message" in call.path
+    assert call.attributes[ACK_ATTRIBUTE] == "true"
 
 
 # --- the copy in the template -------------------------------------------------------------

@@ -301,6 +301,20 @@ def test_connect_settings_are_parameters():
     assert TEMPLATE_DATA["Conditions"]["CreateContactFlow"] == {"Fn::Equals": [{"Ref": "ConnectContactFlowId"}, ""]}
 
 
+def test_place_call_is_given_the_stacks_prompt_which_is_the_codes_default():
+    # place-call sends every call its prompt as a contact attribute: a project's own, else
+    # this one, which the created flow also speaks when it cannot speak the attributes.
+    given = [
+        function_name(resource)
+        for resource in FUNCTIONS_IN_TEMPLATE.values()
+        if resource["Properties"].get("Environment", {}).get("Variables", {}).get("CONNECT_PROMPT_TEXT")
+        == {"Ref": "ConnectPromptText"}
+    ]
+    assert given == ["place-call", "place-call"], "place-call and its second deployment, the fail-safe call"
+    # ... and the code's default is the same words, so place-call run without it says the same.
+    assert TEMPLATE_DATA["Parameters"]["ConnectPromptText"]["Default"] == rust_string_const("DEFAULT_PROMPT")
+
+
 def test_the_ack_attribute_read_is_the_one_the_created_flow_sets():
     ack = _env("check-contact")["CONNECT_ACK_ATTRIBUTE"]["Fn::If"]
     assert ack[0] == "CreateContactFlow"

@@ -182,6 +182,28 @@ test('an alert during a maintenance window rings nobody and the outcome says whi
   assert.deepEqual(contacts.map((c) => c.destination).sort(), [...G1].sort(), story);
 });
 
+test('a project\'s own policy: its repeat, interval and poll, and its calls speak with its voice, language and prompt', async () => {
+  const { run, contacts, story } = await escalate({ [G1[0]]: never, [G1[1]]: never }, alert('policy-topic'));
+  assert.equal(run.output.outcome.status, 'nobodyAcknowledged', story);
+  assert.deepEqual(run.output.history.map((h) => h.group), ['group1', 'group1'], `two rounds of today's group only\n${story}`);
+  assert.equal(contacts.length, 4, story);
+  // Each attempt ends after the project's 5 s, not the deployment's 8 s.
+  for (const contact of contacts) {
+    const seconds = (Date.parse(contact.disconnectedAt) - Date.parse(contact.initiatedAt)) / 1000;
+    assert.ok(seconds < INTERVAL_SECONDS - 1, `${mask(contact.destination)} rang ${seconds} s\n${story}`);
+  }
+  for (const contact of contacts) {
+    const { voice, voiceEngine, languageCode, prompt } = contact.attributes;
+    assert.deepEqual({ voice, voiceEngine, languageCode, prompt },
+      { voice: 'Joanna', voiceEngine: 'Neural', languageCode: 'en-US', prompt: 'This is an alert. Press 1 to acknowledge.' }, story);
+  }
+  // Another project on the same roster keeps the deployment's prompt and the flow's own voice.
+  const other = await escalate({ [G1[0]]: ack(1), [G1[1]]: never }, alert('duty-topic'));
+  const first = other.contacts.find((c) => c.destination === G1[0]);
+  assert.equal(first.attributes.voice, undefined, other.story);
+  assert.match(first.attributes.prompt, /1を押してください/, other.story);
+});
+
 test('a broken roster rings the fallback number and the problem is in the output', async () => {
   const { run, story } = await escalate({ [FALLBACK]: ack(1) }, alert('broken-topic'));
   const { outcome, problems } = run.output;

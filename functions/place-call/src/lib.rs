@@ -430,6 +430,7 @@ mod tests {
                 instance_id: "instance".into(),
                 contact_flow_id: "flow".into(),
                 source_phone_number: PhoneNumber::parse("+81300000000").unwrap(),
+                prompt: domain::config::DEFAULT_PROMPT.into(),
             },
             fallback: PhoneNumber::parse("+819099990000").unwrap(),
             rate: CallRate::default(),
@@ -445,6 +446,7 @@ mod tests {
             message: "Disk full".into(),
             dry_run: false,
             alert_input: None,
+            speech: None,
         }
     }
 

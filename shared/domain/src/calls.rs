@@ -20,6 +20,15 @@ pub const ATTRIBUTE_MESSAGE: &str = "alertMessage";
 pub const ATTRIBUTE_ESCALATION: &str = "escalationId";
 /// Contact attribute carrying the 0-based attempt.
 pub const ATTRIBUTE_ATTEMPT: &str = "attempt";
+/// Contact attribute carrying the words that ask for the key, spoken before the message: the
+/// project's `prompt`, or the deployment's (`CONNECT_PROMPT_TEXT`).
+pub const ATTRIBUTE_PROMPT: &str = "prompt";
+/// Contact attributes of the project's own Amazon Polly voice (`voice`, `voiceEngine`) and
+/// language (`languageCode`), set only when the project has them; the contact flow speaks
+/// with the deployment's voice when they are absent or Connect refuses them.
+pub const ATTRIBUTE_VOICE: &str = "voice";
+pub const ATTRIBUTE_VOICE_ENGINE: &str = "voiceEngine";
+pub const ATTRIBUTE_LANGUAGE: &str = "languageCode";
 
 /// One outbound call to start.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,8 @@ use crate::escalation::plan::RepeatSettings;
 use crate::phone::PhoneNumber;
 
 pub const DEFAULT_ALARM_MESSAGE: &str = "障害が発生しました。";
+/// The words that ask for the key, as the contact flow's `ConnectPromptText` default says them.
+pub const DEFAULT_PROMPT: &str = "アラートです。確認したら1を押してください。";
 pub const DEFAULT_ROSTER_KEY: &str = "phoneNumber.json";
 pub const DEFAULT_TIME_ZONE: Tz = Tz::Asia__Tokyo;
 pub const DEFAULT_CHECK_INTERVAL_SECONDS: u32 = 60;
@@ -252,6 +254,9 @@ pub struct ConnectConfig {
     pub contact_flow_id: String,
     /// `CONNECT_SOURCE_PHONE_NUMBER`.
     pub source_phone_number: PhoneNumber,
+    /// `CONNECT_PROMPT_TEXT`: the words that ask for the key, spoken before the alert,
+    /// unless the project has its own (mapping `prompt`).
+    pub prompt: String,
 }
 
 impl ConnectConfig {
@@ -260,6 +265,7 @@ impl ConnectConfig {
             instance_id: required(env, "CONNECT_INSTANCE_ID")?,
             contact_flow_id: required(env, "CONNECT_CONTACT_FLOW_ID")?,
             source_phone_number: phone(env, "CONNECT_SOURCE_PHONE_NUMBER")?,
+            prompt: get(env, "CONNECT_PROMPT_TEXT").unwrap_or_else(|| DEFAULT_PROMPT.to_owned()),
         })
     }
 }

@@ -48,6 +48,7 @@ pub mod mapping;
 pub mod message;
 pub mod payload;
 pub mod phone;
+pub mod policy;
 pub mod problem;
 pub mod reader;
 pub mod report;

@@ -17,6 +17,10 @@ use serde_json::Value;
 use crate::incident::InsufficientData;
 use crate::incident_store::{IncidentPolicy, MAX_POLICY_MINUTES};
 use crate::maintenance::{MAINTENANCE, MaintenanceWindow, read_windows};
+use crate::policy::{
+    CHECK_INTERVAL_SECONDS, FALLBACK_NUMBER, LANGUAGE_CODE, POLL_INTERVAL_SECONDS, PROMPT, ProjectPolicy, REPEAT_COUNT,
+    REPEAT_GROUP, VOICE, VOICE_ENGINE, read_policy,
+};
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, ObjectLocation, Reader, kind, shown};
 
@@ -29,7 +33,7 @@ pub const INSUFFICIENT_DATA: Field = Field::new("insufficientData", "insufficien
 pub const GROUPING: Field = Field::word("grouping");
 pub const QUIET_MINUTES: Field = Field::new("quietMinutes", "quiet_minutes");
 pub const RE_ESCALATE_MINUTES: Field = Field::new("reEscalateMinutes", "re_escalate_minutes");
-const ENTRY_FIELDS: [Field; 10] = [
+const ENTRY_FIELDS: [Field; 19] = [
     SNS_TOPIC_NAME,
     PHONE_NUMBER_JSON_FILE,
     MESSAGE,
@@ -40,6 +44,15 @@ const ENTRY_FIELDS: [Field; 10] = [
     QUIET_MINUTES,
     RE_ESCALATE_MINUTES,
     MAINTENANCE,
+    REPEAT_COUNT,
+    REPEAT_GROUP,
+    CHECK_INTERVAL_SECONDS,
+    POLL_INTERVAL_SECONDS,
+    FALLBACK_NUMBER,
+    LANGUAGE_CODE,
+    VOICE,
+    VOICE_ENGINE,
+    PROMPT,
 ];
 
 /// What happens to an entry whose topic or roster cannot be read.
@@ -73,6 +86,9 @@ pub struct MappingEntry {
     /// Planned work: windows in which the project's alerts ring nobody (or walk as a dry run).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub maintenance: Vec<MaintenanceWindow>,
+    /// The project's own repeat, timing, fallback number and speech; unset parts are the
+    /// deployment's.
+    pub policy: ProjectPolicy,
     /// Where the entry and its fields are in the file (`[1].dry_run`), for later findings.
     #[serde(skip)]
     pub location: ObjectLocation,
@@ -173,6 +189,7 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
     };
     let incidents = incident_policy(reader, &mut fields);
     let maintenance = read_windows(reader, &mut fields);
+    let policy = read_policy(reader, &mut fields);
     Some(MappingEntry {
         sns_topic_name: topic?,
         phone_number_json_file: file?,
@@ -182,6 +199,7 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
         insufficient_data,
         incidents,
         maintenance,
+        policy,
         location: fields.into_location(),
     })
 }
@@ -332,7 +350,7 @@ mod tests {
         let b = report.mapping.as_ref().unwrap().lookup("b").unwrap().clone();
         assert_eq!((b.time_zone, b.dry_run), (None, false), "a misspelt key is ignored, not guessed");
         let expected = "(expected one of: snsTopicName, phoneNumberJsonFile, message, timeZone, dryRun, \
-                        insufficientData, grouping, quietMinutes, reEscalateMinutes, maintenance, or their snake_case forms)";
+                        insufficientData, grouping, quietMinutes, reEscalateMinutes, maintenance, repeatCount, repeatGroup, checkIntervalSeconds, pollIntervalSeconds, fallbackNumber, languageCode, voice, voiceEngine, prompt, or their snake_case forms)";
         assert_eq!(
             texts(&report),
             [

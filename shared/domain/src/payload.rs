@@ -19,6 +19,7 @@ use crate::incident::Incident;
 use crate::incident_store::{IncidentPolicy, Related};
 use crate::maintenance::MaintenanceWindow;
 use crate::phone::{MaskedNumber, PhoneNumber};
+use crate::policy::Speech;
 use crate::problem::Problem;
 
 /// The whole state of one escalation, as it passes between the workflow's states.
@@ -110,6 +111,10 @@ pub struct EscalationState {
     /// nobody, or walked as a dry run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maintenance: Option<MaintenanceWindow>,
+    /// How the calls speak (the project's `languageCode`, `voice`, `voiceEngine`, `prompt`):
+    /// always present, even empty, because the workflow passes `$.speech` to every call.
+    #[serde(default)]
+    pub speech: Speech,
 }
 
 fn is_zero(count: &u32) -> bool {
@@ -161,6 +166,9 @@ pub struct PlaceCallRequest {
     /// rings nobody.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_input: Option<serde_json::Value>,
+    /// How the call speaks: the project's language, voice and prompt (the state's `speech`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech: Option<Speech>,
 }
 
 impl PlaceCallRequest {

@@ -109,8 +109,9 @@ pub fn resolve_unconfigured(
         insufficient_data: InsufficientData::Page,
         // Nor whether it groups its incidents: it does not, every incident rings.
         incidents: IncidentPolicy { grouping: false, ..IncidentPolicy::default() },
-        // Nor its maintenance windows: none silences the alert.
+        // Nor its maintenance windows: none silences the alert; nor its own policy.
         maintenance: Vec::new(),
+        policy: crate::policy::ProjectPolicy::default(),
     };
     Ok(start(config, input, selection, None, escalation_id, now)?)
 }
@@ -393,6 +394,38 @@ mod tests {
             ]
         );
         assert!(state.problems[0].message.contains("missing to; a window must end"), "{}", state.problems[0]);
+    }
+
+    #[tokio::test]
+    async fn a_projects_own_policy_replaces_the_deployments_settings_for_its_alerts_only() {
+        let store = MemoryStore::from([
+            (
+                "mapping.json",
+                r#"[{"snsTopicName":"own","phoneNumberJsonFile":"a.json","repeatCount":2,"repeatGroup":true,
+                      "checkIntervalSeconds":30,"pollIntervalSeconds":5,"fallbackNumber":"+818888888888",
+                      "languageCode":"en-US","voice":"Joanna","voiceEngine":"neural","prompt":"Press 1."},
+                    {"snsTopicName":"plain","phoneNumberJsonFile":"a.json"},
+                    {"snsTopicName":"gap","phoneNumberJsonFile":"missing.json","fallbackNumber":"+818888888888"}]"#,
+            ),
+            ("a.json", ROSTER),
+        ]);
+        let config = RosterConfig::example(Some("mapping.json"));
+        let alert = |topic: &str| json!({"topicArn": format!("arn:aws:sns:ap-northeast-1:123456789012:{topic}")});
+        let own = run(&store, &config, alert("own")).await;
+        assert_eq!(numbers(&own), [["+812222222222"], ["+812222222222"]], "two rounds of today's group only");
+        assert_eq!((own.timing.check_interval_seconds, own.timing.poll_interval_seconds), (30, 5));
+        assert_eq!(own.current.wait_seconds, 5);
+        assert_eq!(own.fallback.as_ref().map(PhoneNumber::as_str), Some("+818888888888"));
+        assert_eq!(own.speech.voice.as_deref(), Some("Joanna"));
+        assert_eq!(own.speech.prompt.as_deref(), Some("Press 1."));
+        let plain = run(&store, &config, alert("plain")).await;
+        assert_eq!(numbers(&plain), [["+812222222222"], ["+811111111111"]], "the deployment's one round");
+        assert_eq!((plain.timing.check_interval_seconds, plain.timing.poll_interval_seconds), (60, 10));
+        assert_eq!(plain.fallback.as_ref().map(PhoneNumber::as_str), Some("+819999999999"));
+        assert!(plain.speech.is_empty());
+        // With nobody to ring from the roster, the project's own fallback number is rung.
+        let gap = run(&store, &config, alert("gap")).await;
+        assert_eq!(numbers(&gap), [["+818888888888"]]);
     }
 
     #[test]

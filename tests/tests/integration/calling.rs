@@ -109,6 +109,7 @@ impl World {
                 instance_id: INSTANCE.into(),
                 contact_flow_id: FLOW.into(),
                 source_phone_number: number(SOURCE),
+                prompt: domain::config::DEFAULT_PROMPT.into(),
             },
             fallback: number(FALLBACK),
             // The simulator's clock stands still while a test places many calls: a budget
@@ -164,6 +165,7 @@ fn request(raw: Option<&str>, attempt: u32) -> PlaceCallRequest {
         message: "projectA: the database is down".into(),
         dry_run: false,
         alert_input: None,
+        speech: None,
     }
 }
 
@@ -207,6 +209,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         history_events: 0,
         test_call: false,
         maintenance: None,
+        speech: Default::default(),
     }
 }
 
@@ -235,7 +238,12 @@ async fn place_call_starts_one_signed_call_with_the_message_and_escalation_ids()
     assert_eq!(body["ClientToken"], client_token(ESCALATION, 2, &number(ACKS)));
     assert_eq!(
         body["Attributes"],
-        json!({"alertMessage": "projectA: the database is down", "escalationId": ESCALATION, "attempt": "2"})
+        json!({
+            "alertMessage": "projectA: the database is down",
+            "prompt": domain::config::DEFAULT_PROMPT,
+            "escalationId": ESCALATION,
+            "attempt": "2"
+        })
     );
     assert_eq!(world.sim().contact(&contact_id).unwrap().destination, ACKS);
 }
@@ -714,6 +722,7 @@ async fn run_escalation(world: &World, mut state: EscalationState) -> Escalation
                     message: state.message.clone(),
                     dry_run: state.dry_run,
                     alert_input: None,
+                    speech: Some(state.speech.clone()),
                 };
                 state.calls.push(call_of(place_call::handle(&world.place_deps(), request).await.unwrap()));
             }
@@ -841,6 +850,7 @@ async fn the_connect_sim_binary_serves_a_script_file_with_a_manual_clock() {
             instance_id: INSTANCE.into(),
             contact_flow_id: FLOW.into(),
             source_phone_number: number(SOURCE),
+            prompt: domain::config::DEFAULT_PROMPT.into(),
         },
         fallback: number(FALLBACK),
         rate: CallRate::default(),

@@ -566,6 +566,7 @@ mod tests {
             history_events: 0,
             test_call: false,
             maintenance: None,
+            speech: Default::default(),
         }
     }
 

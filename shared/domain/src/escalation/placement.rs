@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::calls::{ATTRIBUTE_ATTEMPT, ATTRIBUTE_ESCALATION, ATTRIBUTE_MESSAGE, ConnectError, OutboundCall};
+use crate::calls::{
+    ATTRIBUTE_ATTEMPT, ATTRIBUTE_ESCALATION, ATTRIBUTE_LANGUAGE, ATTRIBUTE_MESSAGE, ATTRIBUTE_PROMPT, ATTRIBUTE_VOICE,
+    ATTRIBUTE_VOICE_ENGINE, ConnectError, OutboundCall,
+};
 use crate::config::ConnectConfig;
 use crate::ledger::LedgerEntry;
 use crate::payload::{CallRecord, CallStatus, PlaceCallRequest};
@@ -79,13 +82,30 @@ pub fn placement(
         destination: number,
         source: connect.source_phone_number.clone(),
         contact_flow_id: connect.contact_flow_id.clone(),
-        attributes: BTreeMap::from([
-            (ATTRIBUTE_MESSAGE.to_owned(), request.message.clone()),
-            (ATTRIBUTE_ESCALATION.to_owned(), request.escalation_id.clone()),
-            (ATTRIBUTE_ATTEMPT.to_owned(), request.attempt.to_string()),
-        ]),
+        attributes: attributes(request, connect),
     };
     Placement::Ring(Ring { call, record })
+}
+
+/// The contact attributes the flow reads: the message, the prompt (the project's or the
+/// deployment's), the project's voice and language when it has them, and what ties the call
+/// to its escalation.
+fn attributes(request: &PlaceCallRequest, connect: &ConnectConfig) -> BTreeMap<String, String> {
+    let speech = request.speech.clone().unwrap_or_default();
+    let prompt = speech.prompt.unwrap_or_else(|| connect.prompt.clone());
+    let mut attributes = BTreeMap::from([
+        (ATTRIBUTE_MESSAGE.to_owned(), request.message.clone()),
+        (ATTRIBUTE_PROMPT.to_owned(), prompt),
+        (ATTRIBUTE_ESCALATION.to_owned(), request.escalation_id.clone()),
+        (ATTRIBUTE_ATTEMPT.to_owned(), request.attempt.to_string()),
+    ]);
+    let own = [
+        (ATTRIBUTE_VOICE, speech.voice),
+        (ATTRIBUTE_VOICE_ENGINE, speech.voice_engine),
+        (ATTRIBUTE_LANGUAGE, speech.language_code),
+    ];
+    attributes.extend(own.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
+    attributes
 }
 
 impl Ring {
@@ -164,7 +184,38 @@ mod tests {
             instance_id: "instance".into(),
             contact_flow_id: "flow".into(),
             source_phone_number: number("+81300000000"),
+            prompt: crate::config::DEFAULT_PROMPT.into(),
         }
+    }
+
+    #[test]
+    fn the_call_carries_the_prompt_and_the_projects_voice_and_language_when_it_has_them() {
+        let Placement::Ring(plain) =
+            placement(&request(Some("+819012345678")), &number("+819099990000"), &connect(), now())
+        else {
+            panic!("rings");
+        };
+        assert_eq!(plain.call.attributes[ATTRIBUTE_PROMPT], crate::config::DEFAULT_PROMPT);
+        for name in [ATTRIBUTE_VOICE, ATTRIBUTE_VOICE_ENGINE, ATTRIBUTE_LANGUAGE] {
+            assert!(!plain.call.attributes.contains_key(name), "{name}: the flow's own default");
+        }
+        let speech = crate::policy::Speech {
+            language_code: Some("en-US".into()),
+            voice: Some("Joanna".into()),
+            voice_engine: Some("Neural".into()),
+            prompt: Some("Press 1.".into()),
+        };
+        let own = PlaceCallRequest { speech: Some(speech), ..request(Some("+819012345678")) };
+        let Placement::Ring(ring) = placement(&own, &number("+819099990000"), &connect(), now()) else {
+            panic!("rings")
+        };
+        let attributes = &ring.call.attributes;
+        assert_eq!(
+            (&attributes[ATTRIBUTE_PROMPT], &attributes[ATTRIBUTE_VOICE], &attributes[ATTRIBUTE_VOICE_ENGINE]),
+            (&"Press 1.".to_owned(), &"Joanna".to_owned(), &"Neural".to_owned())
+        );
+        assert_eq!(attributes[ATTRIBUTE_LANGUAGE], "en-US");
+        assert_eq!(attributes[ATTRIBUTE_MESSAGE], "Disk full");
     }
 
     fn request(raw: Option<&str>) -> PlaceCallRequest {
@@ -175,6 +226,7 @@ mod tests {
             message: "Disk full".into(),
             dry_run: false,
             alert_input: None,
+            speech: None,
         }
     }
 

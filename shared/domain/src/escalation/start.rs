@@ -16,6 +16,7 @@ use crate::mapping::Mapping;
 use crate::message::spoken_message;
 use crate::payload::{Action, CurrentAttempt, Decision, EscalationState, Outcome, OutcomeStatus};
 use crate::phone::PhoneNumber;
+use crate::policy::ProjectPolicy;
 use crate::problem::Problem;
 use crate::roster::Roster;
 
@@ -33,6 +34,8 @@ pub struct Selection {
     pub incidents: IncidentPolicy,
     /// The project's maintenance windows (mapping `maintenance`).
     pub maintenance: Vec<MaintenanceWindow>,
+    /// The project's own repeat, timing, fallback number and speech.
+    pub policy: ProjectPolicy,
 }
 
 /// The mapping file in mapping mode: where it is, and the mapping when it could be used.
@@ -67,6 +70,7 @@ pub fn select(
         insufficient_data: InsufficientData::default(),
         incidents: IncidentPolicy::default(),
         maintenance: Vec::new(),
+        policy: ProjectPolicy::default(),
     };
     let Some(MappingFile { location, mapping }) = mapping else { return selection };
     selection.roster_key = None;
@@ -93,6 +97,7 @@ pub fn select(
             selection.insufficient_data = entry.insufficient_data;
             selection.incidents = entry.incidents;
             selection.maintenance.clone_from(&entry.maintenance);
+            selection.policy = entry.policy.clone();
         }
     }
     selection
@@ -150,13 +155,16 @@ pub fn start(
             ..unrung(config, escalation_id, now)
         });
     }
-    let plan = plan(roster.as_ref(), today, config.repeat, Some(&config.fallback))?;
+    let policy = &selection.policy;
+    let fallback = policy.fallback(&config.fallback);
+    let plan = plan(roster.as_ref(), today, policy.repeat(config.repeat), Some(fallback))?;
     let attempts = plan.attempts;
     problems.extend(plan.problems);
     let problems = bounded(problems);
     // A window in dry-run mode walks the escalation as a dry run.
     let dry_run = dry_run || selection.dry_run || window.is_some();
-    let wait_seconds = if dry_run { 0 } else { config.timing.poll_interval_seconds };
+    let timing = policy.timing(config.timing);
+    let wait_seconds = if dry_run { 0 } else { timing.poll_interval_seconds };
     let current = attempts
         .first()
         .map(|first| CurrentAttempt::from_plan(first, wait_seconds))
@@ -177,6 +185,9 @@ pub fn start(
         current,
         history_events,
         maintenance: window,
+        timing,
+        fallback: Some(fallback.clone()),
+        speech: policy.speech.clone(),
         ..unrung(config, escalation_id, now)
     })
 }
@@ -213,6 +224,7 @@ fn unrung(config: &RosterConfig, escalation_id: String, now: DateTime<Utc>) -> E
         history_events: EVENTS_BEFORE_FIRST_ATTEMPT,
         test_call: false,
         maintenance: None,
+        speech: Default::default(),
     }
 }
 
@@ -269,6 +281,7 @@ pub fn test_call(
         history_events,
         test_call: true,
         maintenance: None,
+        speech: Default::default(),
         ..unrung(config, escalation_id, now)
     };
     if state.attempts.is_empty() {
@@ -447,6 +460,7 @@ mod tests {
                 insufficient_data: InsufficientData::Notice,
                 incidents: IncidentPolicy { grouping: false, quiet_minutes: 15, re_escalate_minutes: Some(30) },
                 maintenance: Vec::new(),
+                policy: ProjectPolicy::default(),
             }
         );
         assert!(problems.is_empty(), "{problems:?}");
