@@ -4,6 +4,7 @@ defaults."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import subprocess
@@ -348,22 +349,77 @@ def test_alerts_flow_from_sns_through_sqs_and_a_pipe_to_the_machine():
         assert subscription.get("RawMessageDelivery") in (False, "false", None), name
 
 
-def test_the_queue_accepts_only_the_alert_topics():
-    policies = [
-        r["Properties"] for r in resources(TEMPLATE_DATA, "AWS::SQS::QueuePolicy").values()
-    ]
+ACCOUNT, REGION, PARTITION = "123456789012", "ap-northeast-1", "aws"
+
+
+def _substituted(value) -> str:
+    """A policy value with the pseudo parameters of one deployment filled in."""
+    if isinstance(value, dict) and "Ref" in value:
+        return {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION}[value["Ref"]]
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text = value["Fn::Sub"]
+        for name, actual in {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION}.items():
+            text = text.replace("${" + name + "}", actual)
+        assert "${" not in text, text
+        return text
+    assert isinstance(value, str), value
+    return value
+
+
+def _allows(statement: dict, principal: str, source_arn: str, source_account: str) -> bool:
+    """IAM's reading of one Allow statement's principal and conditions for an SNS delivery."""
+    if statement["Principal"] != {"Service": principal}:
+        return False
+    context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account}
+    for operator, keys in statement.get("Condition", {}).items():
+        for key, expected in keys.items():
+            values = [_substituted(v) for v in (expected if isinstance(expected, list) else [expected])]
+            actual = context[key]
+            if operator in ("StringEquals", "ArnEquals"):
+                matched = actual in values
+            elif operator in ("ArnLike", "StringLike"):
+                matched = any(fnmatch.fnmatchcase(actual, pattern) for pattern in values)
+            else:
+                raise AssertionError(f"no reading of {operator}")
+            if not matched:
+                return False
+    return True
+
+
+def test_the_queue_accepts_any_number_of_topics_of_the_account_and_nothing_else():
+    policies = [r["Properties"] for r in resources(TEMPLATE_DATA, "AWS::SQS::QueuePolicy").values()]
     assert len(policies) == 1
-    (statement,) = policies[0]["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
-    assert statement["Action"] == "sqs:SendMessage"
-    sources = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
-    subscribed_topics = [
-        json.dumps(v["Properties"]["TopicArn"], sort_keys=True)
-        for v in resources(TEMPLATE_DATA, "AWS::SNS::Subscription").values()
-        if v["Properties"]["Protocol"] == "sqs"
+    statements = policies[0]["PolicyDocument"]["Statement"]
+    assert all(s["Effect"] == "Allow" and s["Action"] == "sqs:SendMessage" for s in statements)
+    allowed = lambda arn, account=ACCOUNT, principal="sns.amazonaws.com": any(  # noqa: E731
+        _allows(s, principal, arn, account) for s in statements
+    )
+    topic = lambda name, account=ACCOUNT, region=REGION: f"arn:aws:sns:{region}:{account}:{name}"  # noqa: E731
+    # The stack's topic, five listed ones and a seventh, eighth ... project's: all accepted.
+    for n in range(1, 51):
+        assert allowed(topic(f"project{n}-alerts")), n
+    assert allowed(topic("lambda-connect-AlertTopic-1A2B3C"))
+    # Another account's topic (even naming this account in its ARN), another region, another
+    # service: refused.
+    assert not allowed(topic("alerts", account="210987654321"), account="210987654321")
+    assert not allowed(topic("alerts"), account="210987654321")
+    assert not allowed(topic("alerts", region="us-east-1"))
+    assert not allowed(topic("alerts"), principal="events.amazonaws.com")
+
+
+def test_every_subscription_of_the_queue_is_a_topic_the_policy_accepts():
+    queue_id = "AlertQueue"
+    assert queue_id in resources(TEMPLATE_DATA, "AWS::SQS::Queue")
+    subscriptions = [
+        v["Properties"] for v in resources(TEMPLATE_DATA, "AWS::SNS::Subscription").values()
+        if ref_target(v["Properties"]["Endpoint"]) == queue_id
     ]
-    allowed = [json.dumps(s.get("Fn::If", [None, s])[1] if isinstance(s, dict) else s, sort_keys=True) for s in sources]
-    assert sorted(subscribed_topics) == sorted(allowed)
+    assert len(subscriptions) == 6, "the stack's topic and five listed ones"
+    # The stack's own topic and the listed ones are topics of the same account and region
+    # (the parameter says so); the queue policy accepts every such topic.
+    assert {"Ref": "AlertTopic"} in [s["TopicArn"] for s in subscriptions]
+    assert "same account and region" in TEMPLATE_DATA["Parameters"]["ExistingAlertTopicArns"]["Description"]
+    assert TEMPLATE_DATA["Outputs"]["AlertQueueArn"]["Value"] == {"Fn::GetAtt": ["AlertQueue", "Arn"]}
 
 
 def test_existing_topic_slots_are_all_subscribed_and_allowed():
