@@ -87,6 +87,7 @@ fn cases() -> Vec<Case> {
         Case { name: "sample mapping, project A", files: sample_mapping(), topic: Some("projectA-sns-topic") },
         Case { name: "sample mapping, project B", files: sample_mapping(), topic: Some("projectB-sns-topic") },
         Case { name: "sample mapping, unknown topic", files: sample_mapping(), topic: Some("projectC-sns-topic") },
+        Case { name: "sample mapping, project D's own policy", files: sample_mapping(), topic: Some("projectD-sns-topic") },
         Case { name: "compat snake mapping, a-topic", files: snake_mapping(), topic: Some("a-topic") },
         Case { name: "compat snake mapping, b-topic", files: snake_mapping(), topic: Some("b-topic") },
         Case {
@@ -210,7 +211,7 @@ async fn plan_json_agrees_with_resolve_roster_on_the_same_inputs() {
             }
         }
     }
-    assert_eq!(compared, 18 * 2 * 2);
+    assert_eq!(compared, 19 * 2 * 2);
 }
 
 /// The override case compares plans the overrides and the handoff really change.
@@ -243,4 +244,19 @@ async fn the_comparison_sees_problems_and_per_project_settings() {
     assert_eq!(project["today"], "2026-11-20");
     assert_eq!(project["dryRun"], true);
     assert_eq!(project["problems"][0]["location"], "[1]");
+}
+
+/// The sample's project D compares plans its own policy really changes.
+#[tokio::test]
+async fn project_d_is_planned_with_its_own_policy() {
+    let case = cases().into_iter().find(|case| case.name == "sample mapping, project D's own policy").unwrap();
+    let state = lambda(&case, &settings()[0], INSTANTS[0]).await;
+    let groups: Vec<&str> =
+        state["attempts"].as_array().unwrap().iter().map(|a| a["group"].as_str().unwrap()).collect();
+    assert_eq!(groups.len(), 2, "repeatCount 2 of today's group only: {state}");
+    assert!(groups.iter().all(|group| *group == groups[0]), "{state}");
+    assert_eq!(state["timing"], json!({"checkIntervalSeconds": 90, "pollIntervalSeconds": 10}));
+    assert_eq!(state["fallback"], json!("+819000001111"));
+    assert_eq!(state["speech"]["voice"], json!("Kazuha"));
+    assert_eq!(state["speech"]["voiceEngine"], json!("Neural"));
 }
