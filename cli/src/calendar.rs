@@ -145,7 +145,7 @@ fn render(
         let dates = if o.from == o.to { o.from.to_string() } else { format!("{} to {}", o.from, o.to) };
         let list = |numbers: &[PhoneNumber]| numbers.iter().map(show).collect::<Vec<_>>().join(", ");
         let what = match &o.change {
-            Change::OnDuty(group) => format!("on duty instead: {}", list(&group.phone_numbers)),
+            Change::OnDuty { phone_numbers, .. } => format!("on duty instead: {}", list(phone_numbers)),
             Change::Group(position) => format!("{} on duty instead (a swap)", label(Some(*position))),
             Change::Replace { number, with } => format!("{} rung instead of {}", show(with), show(number)),
             Change::Add(numbers) => format!("{} rung too", list(numbers)),

@@ -17,10 +17,7 @@ use serde_json::Value;
 use crate::incident::InsufficientData;
 use crate::incident_store::{IncidentPolicy, MAX_POLICY_MINUTES};
 use crate::maintenance::{MAINTENANCE, MaintenanceWindow, read_windows};
-use crate::policy::{
-    CHECK_INTERVAL_SECONDS, FALLBACK_NUMBER, LANGUAGE_CODE, POLL_INTERVAL_SECONDS, PROMPT, ProjectPolicy, REPEAT_COUNT,
-    REPEAT_GROUP, VOICE, VOICE_ENGINE, read_policy,
-};
+use crate::policy::{POLICY_FIELDS, ProjectPolicy, read_policy};
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, ObjectLocation, Reader, kind, shown};
 
@@ -33,7 +30,8 @@ pub const INSUFFICIENT_DATA: Field = Field::new("insufficientData", "insufficien
 pub const GROUPING: Field = Field::word("grouping");
 pub const QUIET_MINUTES: Field = Field::new("quietMinutes", "quiet_minutes");
 pub const RE_ESCALATE_MINUTES: Field = Field::new("reEscalateMinutes", "re_escalate_minutes");
-const ENTRY_FIELDS: [Field; 19] = [
+/// An entry's own fields; the policy's ([`POLICY_FIELDS`]) are known too.
+const ENTRY_FIELDS: [Field; 10] = [
     SNS_TOPIC_NAME,
     PHONE_NUMBER_JSON_FILE,
     MESSAGE,
@@ -44,15 +42,6 @@ const ENTRY_FIELDS: [Field; 19] = [
     QUIET_MINUTES,
     RE_ESCALATE_MINUTES,
     MAINTENANCE,
-    REPEAT_COUNT,
-    REPEAT_GROUP,
-    CHECK_INTERVAL_SECONDS,
-    POLL_INTERVAL_SECONDS,
-    FALLBACK_NUMBER,
-    LANGUAGE_CODE,
-    VOICE,
-    VOICE_ENGINE,
-    PROMPT,
 ];
 
 /// What happens to an entry whose topic or roster cannot be read.
@@ -150,7 +139,7 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Mapping> {
 /// used, so the project's alerts still ring its roster.
 fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<MappingEntry> {
     let mut fields = reader.object(item, at, "a mapping entry object", SKIPPED)?;
-    fields.unknown_keys(reader, &ENTRY_FIELDS);
+    fields.unknown_keys(reader, &[ENTRY_FIELDS.as_slice(), POLICY_FIELDS.as_slice()].concat());
     let topic = required_text(reader, &mut fields, SNS_TOPIC_NAME);
     let file = required_text(reader, &mut fields, PHONE_NUMBER_JSON_FILE);
     let message = optional_text(reader, &mut fields, MESSAGE, "the deployment's message is spoken");

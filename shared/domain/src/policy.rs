@@ -124,10 +124,10 @@ pub fn read_policy(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> ProjectP
         language_code: text(reader, fields, LANGUAGE_CODE, is_language_code, "a language code such as ja-JP or en-US"),
         voice,
         voice_engine: engine,
-        prompt: text(reader, fields, PROMPT, |_| true, "").map(|prompt| {
-            let spoken = speakable(&prompt);
-            spoken.chars().take(MAX_PROMPT_CHARS).collect()
-        }),
+        // Nothing left to speak once cleaned is no prompt: the deployment's is spoken.
+        prompt: text(reader, fields, PROMPT, |_| true, "")
+            .map(|prompt| speakable(&prompt).chars().take(MAX_PROMPT_CHARS).collect::<String>())
+            .filter(|prompt| !prompt.trim().is_empty()),
     };
     ProjectPolicy {
         repeat_count: number(reader, fields, REPEAT_COUNT, REPEAT_COUNT_RANGE),

@@ -55,11 +55,12 @@ pub struct Override {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Change {
-    /// These numbers are on duty instead of the day's group.
-    OnDuty(DutyGroup),
+    /// These numbers are on duty instead of the day's group; `incomplete` when some listed
+    /// ones cannot be dialled (the fallback number is rung with them).
+    OnDuty { phone_numbers: Vec<PhoneNumber>, incomplete: bool },
     /// The roster's group at this position is on duty instead.
     Group(usize),
-    /// `number` is rung in place of, and `with` rung instead of it.
+    /// `with` is rung instead of `number`, in every group.
     Replace { number: PhoneNumber, with: PhoneNumber },
     /// Numbers rung with the day's group.
     Add(Vec<PhoneNumber>),
@@ -75,15 +76,17 @@ impl Override {
     /// The override's own numbers as a group on duty (none unless it is a stand-in).
     fn rung(&self) -> Rung {
         match &self.change {
-            Change::OnDuty(group) => Rung { name: self.name.clone(), ..Rung::from(group) },
+            Change::OnDuty { phone_numbers, incomplete } => {
+                Rung { name: self.name.clone(), phone_numbers: phone_numbers.clone(), incomplete: *incomplete }
+            }
             _ => Rung { name: self.name.clone(), phone_numbers: Vec::new(), incomplete: true },
         }
     }
 
-    /// The numbers the override brings in that are in no group of the roster.
+    /// The numbers the override brings in.
     fn numbers(&self) -> Vec<&PhoneNumber> {
         match &self.change {
-            Change::OnDuty(group) => group.phone_numbers.iter().collect(),
+            Change::OnDuty { phone_numbers, .. } => phone_numbers.iter().collect(),
             Change::Replace { with, .. } => vec![with],
             Change::Add(numbers) => numbers.iter().collect(),
             Change::Group(_) | Change::Unreadable => Vec::new(),
@@ -169,13 +172,7 @@ fn change(reader: &mut Reader<'_>, fields: &mut Object<'_>, groups: &[DutyGroup]
     }
     if field == PHONE_NUMBER {
         let (phone_numbers, incomplete) = phone_numbers(reader, fields)?;
-        return Some(Change::OnDuty(DutyGroup {
-            name: String::new(),
-            start_day: 0,
-            end_day: 0,
-            phone_numbers,
-            incomplete,
-        }));
+        return Some(Change::OnDuty { phone_numbers, incomplete });
     }
     if field == GROUP {
         let found = fields.require(reader, GROUP, RINGS_FALLBACK)?;
@@ -269,7 +266,7 @@ impl<'r> Duty<'r> {
         let overrides: Vec<&Override> = roster.overrides.iter().filter(|o| o.covers(date)).collect();
         let mut base = roster.group_for_day(date.day());
         let mut stand_in = None;
-        if let Some(first) = overrides.iter().find(|o| matches!(o.change, Change::OnDuty(_) | Change::Group(_))) {
+        if let Some(first) = overrides.iter().find(|o| matches!(o.change, Change::OnDuty { .. } | Change::Group(_))) {
             match first.change {
                 Change::Group(position) => base = Some(position),
                 _ => stand_in = Some(*first),
