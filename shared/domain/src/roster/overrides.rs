@@ -14,6 +14,8 @@
 //! error naming it; when its dates can be read, its days ring the fallback number with the
 //! day's group, because the file meant to change those days and nobody can tell how.
 
+use std::collections::HashSet;
+
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
@@ -36,6 +38,9 @@ const OVERRIDE_FIELDS: [Field; 8] = [FROM, TO, NAME, PHONE_NUMBER, GROUP, REPLAC
 
 /// How many overlaps between overrides `oncall check` lists one by one.
 const SHOWN_OVERLAPS: usize = 10;
+
+/// How many overrides an attempt's label names.
+const SHOWN_NAMES: usize = 3;
 
 /// One dated change to the duty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -318,7 +323,11 @@ impl<'r> Duty<'r> {
             }
             changed_by.push(&found.name);
         }
-        if !changed_by.is_empty() {
+        // Named in the attempt's label; a day many overrides change names the first few.
+        if let Some(more) = changed_by.len().checked_sub(SHOWN_NAMES).filter(|more| *more > 0) {
+            changed_by.truncate(SHOWN_NAMES);
+            rung.name = format!("{} ({} and {more} more)", rung.name, changed_by.join(", "));
+        } else if !changed_by.is_empty() {
             rung.name = format!("{} ({})", rung.name, changed_by.join(", "));
         }
         rung
@@ -388,9 +397,11 @@ pub fn override_warnings(source: &str, roster: &Roster, today: NaiveDate) -> Vec
             format!("… and {} more overlaps between overrides, not listed", overlaps - SHOWN_OVERLAPS),
         ));
     }
+    // One set of the groups' numbers: linear in the roster, whatever the number of overrides.
+    let known: HashSet<&PhoneNumber> = roster.groups.iter().flat_map(|group| &group.phone_numbers).collect();
     for o in &roster.overrides {
         for number in o.numbers() {
-            if !roster.groups.iter().any(|group| group.phone_numbers.contains(number)) {
+            if !known.contains(number) {
                 warn(
                     &mut problems,
                     o,
@@ -646,6 +657,15 @@ mod tests {
         assert!(texts[1].contains("[4]: override3 overlaps override2 from 2026-12-24 to 2026-12-24"), "{texts:?}");
         assert!(texts[2].contains("override2 brings in +8190****0004, which is in no group"), "{texts:?}");
         assert!(warnings.iter().all(|p| !p.is_error()));
+    }
+
+    #[test]
+    fn a_day_many_overrides_change_names_the_first_few() {
+        let many: Vec<String> =
+            (0..50).map(|i| format!(r#"{{"from":"2026-12-01","name":"o{i}","add":["+8190444400{i:02}"]}}"#)).collect();
+        let (roster, _) = parse(&many.join(","));
+        let plan = plan_on(&roster, date(2026, 12, 1));
+        assert_eq!(plan[0].0, "taro (o0, o1, o2 and 47 more)");
     }
 
     #[test]
