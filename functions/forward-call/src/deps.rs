@@ -1,4 +1,4 @@
-//! What the handler needs, built once at init.
+//! What the handler needs, built once per instance.
 
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ pub struct Deps<S, N, A> {
 pub type Slack = SlackNotifier<fn(Duration) -> tokio::time::Sleep>;
 
 impl Deps<adapters::s3::S3Store, Option<Slack>, DynamoIncidents> {
-    /// Builds the clients and reads the secrets, once, at init. The auth token is required
+    /// Builds the clients and reads the secrets, once per instance. The auth token is required
     /// (without it no request can be trusted); Slack is optional, and a webhook URL that
     /// cannot be read only turns Slack off, with an error in the log.
     pub async fn init(aws: &adapters::SdkConfig, config: ForwardCallConfig) -> Result<Self, InitError> {

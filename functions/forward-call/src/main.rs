@@ -1,7 +1,6 @@
 //! Lambda entry point: wires config, secrets, clients and the handler; no logic here.
 
 use std::convert::Infallible;
-use std::sync::OnceLock;
 
 use adapters::incidents::DynamoIncidents;
 use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
@@ -9,6 +8,7 @@ use domain::clock::{Clock, SystemClock};
 use domain::config::ProcessEnv;
 use forward_call::{Deps, ForwardCallConfig, Slack, answer_unconfigured, handle};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use tokio::sync::OnceCell;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -26,30 +26,18 @@ async fn main() -> Result<(), Error> {
             .await;
         }
     };
-    // Reading the secrets can fail for a moment (SSM throttled or unreachable at a cold start):
-    // a request finding them unread tries again, so one bad moment never pins the instance to
-    // the apology. Lambda runs one request at a time per instance.
+    // The secrets are read by the first request and kept for the instance's life, so init
+    // stays a few milliseconds (the first caller waits for the same read either way: Lambda
+    // runs init and the first request back to back). Reading them can fail for a moment (SSM
+    // throttled or unreachable): that request hears the apology, and the next one reads
+    // again, so one bad moment never pins the instance to the apology.
     let aws = adapters::sdk_config().await;
-    let deps: OnceLock<Deps<adapters::s3::S3Store, Option<Slack>, DynamoIncidents>> = OnceLock::new();
-    // First at init, so that the first caller does not wait for it.
-    match Deps::init(&aws, config.clone()).await {
-        Ok(ready) => {
-            let _ = deps.set(ready);
-        }
-        Err(err) => tracing::warn!(error = %err, "the secrets could not be read at start; the first call tries again"),
-    }
-    run(service_fn(|event: LambdaEvent<LambdaFunctionUrlRequest>| async {
-        if deps.get().is_none() {
-            match Deps::init(&aws, config.clone()).await {
-                Ok(ready) => {
-                    let _ = deps.set(ready);
-                }
-                Err(err) => return Ok::<_, Infallible>(answer_unconfigured(&err.to_string())),
-            }
-        }
-        Ok(match deps.get() {
-            Some(deps) => handle(deps, event.payload, SystemClock.now()).await,
-            None => answer_unconfigured("forward-call's clients could not be built"),
+    let deps: OnceCell<Deps<adapters::s3::S3Store, Option<Slack>, DynamoIncidents>> = OnceCell::new();
+    let (aws, config, deps) = (&aws, &config, &deps);
+    run(service_fn(|event: LambdaEvent<LambdaFunctionUrlRequest>| async move {
+        Ok::<_, Infallible>(match deps.get_or_try_init(|| Deps::init(aws, config.clone())).await {
+            Ok(deps) => handle(deps, event.payload, SystemClock.now()).await,
+            Err(err) => answer_unconfigured(&err.to_string()),
         })
     }))
     .await

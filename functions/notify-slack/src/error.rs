@@ -1,7 +1,6 @@
 //! What goes wrong, by name.
 
 use adapters::slack::{SlackError, SlackStartError};
-use domain::config::ConfigError;
 use lambda_runtime::Diagnostic;
 
 /// Why one record was not posted as itself, or not posted at all. Logged under its
@@ -25,6 +24,11 @@ pub enum NotifySlackError {
          retries it, then keeps the event in notify-slack's dead-letter queue"
     )]
     NotDelivered { not_delivered: u32, records: usize, reasons: String },
+    /// The webhook URL could not be read (SSM throttled or unreachable, the parameter
+    /// missing): returned to Lambda like [`NotifySlackError::NotDelivered`], and the next
+    /// invocation reads it again.
+    #[error("no post was made: {0}")]
+    Webhook(#[source] SlackStartError),
 }
 
 impl NotifySlackError {
@@ -35,6 +39,7 @@ impl NotifySlackError {
             Self::Slack(err) => err.error_type(),
             Self::OutOfTime { .. } => "SlackOutOfTime",
             Self::NotDelivered { .. } => "SlackNotDelivered",
+            Self::Webhook(_) => "SlackWebhookUnread",
         }
     }
 }
@@ -43,13 +48,4 @@ impl From<NotifySlackError> for Diagnostic {
     fn from(err: NotifySlackError) -> Self {
         Diagnostic { error_type: err.error_type().to_owned(), error_message: err.to_string() }
     }
-}
-
-/// Why the function could not start: it does nothing but post, so the webhook is required.
-#[derive(Debug, thiserror::Error)]
-pub enum InitError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Slack(#[from] SlackStartError),
 }

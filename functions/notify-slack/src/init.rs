@@ -1,12 +1,11 @@
-//! The setting and the webhook, read once at init.
+//! The setting, read at init, and the webhook, read by the first invocation.
 
 use std::time::Duration;
 
-use adapters::slack::{SlackNotifier, SlackSettings, notifier_from_parameter};
+use adapters::slack::{SlackNotifier, SlackSettings, SlackStartError, notifier_from_parameter};
 use domain::config::{ConfigError, Env};
 
 use crate::deliver::Retry;
-use crate::error::InitError;
 
 /// `SLACK_WEBHOOK_URL_PARAMETER`: the SSM SecureString holding the webhook URL. Required:
 /// this function does nothing else.
@@ -17,7 +16,7 @@ pub fn webhook_parameter(env: &impl Env) -> Result<String, ConfigError> {
         .ok_or(ConfigError::Missing { name: "SLACK_WEBHOOK_URL_PARAMETER" })
 }
 
-/// What the handler needs, built once at init.
+/// What the handler needs, built once per instance.
 #[derive(Debug)]
 pub struct Deps<N> {
     pub notifier: N,
@@ -29,8 +28,8 @@ pub struct Deps<N> {
 pub type Slack = SlackNotifier<fn(Duration) -> tokio::time::Sleep>;
 
 impl Deps<Slack> {
-    /// Reads the webhook URL once, at init.
-    pub async fn init(aws: &adapters::SdkConfig, parameter: &str) -> Result<Self, InitError> {
+    /// Reads the webhook URL: once, at the instance's first invocation.
+    pub async fn init(aws: &adapters::SdkConfig, parameter: &str) -> Result<Self, SlackStartError> {
         let pause: fn(Duration) -> tokio::time::Sleep = tokio::time::sleep;
         let ssm = adapters::ssm::ssm_client(aws);
         let notifier = notifier_from_parameter(&ssm, parameter, SlackSettings::BACKGROUND, pause).await?;

@@ -26,7 +26,7 @@
 //! # Layout
 //!
 //! [`event`]: the SNS event and what each message is; [`render`] and [`alarm`]: the posts;
-//! [`deliver`]: posting, retrying and counting; [`init`]: the webhook, read at init;
+//! [`deliver`]: posting, retrying and counting; [`init`]: the webhook, read once per instance;
 //! [`error`]: what goes wrong, by name.
 
 pub mod alarm;
@@ -44,7 +44,7 @@ use tokio::time::Instant;
 use tracing::{Instrument, error, info_span, warn};
 
 pub use crate::deliver::{Report, Retry};
-pub use crate::error::{InitError, NotifySlackError};
+pub use crate::error::NotifySlackError;
 pub use crate::event::{Published, SnsEvent, SnsMessage, SnsRecord, raw_records, slack_message};
 pub use crate::init::{Deps, Slack, webhook_parameter};
 pub use crate::render::{Context, outcome_message};

@@ -17,8 +17,8 @@
 //!   wait for the next event forever).
 //!
 //! The relay adds one loopback hop (tens of microseconds) to each request. notify-slack and
-//! forward-call read their secrets from SSM at init, so their first request comes before the
-//! end of their init.
+//! forward-call read their secrets from SSM in their first invocation, so it is their first
+//! request.
 //!
 //! A function that answers with an error, exits or times out fails the whole benchmark with
 //! its name: the numbers are only worth something for real work.

@@ -639,7 +639,7 @@ fn configuration_names_the_variable_at_fault() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Init: the secrets come from SSM Parameter Store, decrypted, once.
+// The secrets come from SSM Parameter Store, decrypted, once per instance (its first request).
 
 #[tokio::test]
 async fn init_reads_the_token_and_the_slack_url_decrypted() {
