@@ -75,9 +75,8 @@ fn amazon_trust_services_client() -> SharedHttpClient {
     let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES);
     let context = TlsContext::builder().with_trust_store(trust).build().unwrap_or_default();
     HttpClientBuilder::new().build_with_connector_fn(move |settings, components| {
-        let mut connector = Connector::builder()
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(context.clone());
+        let mut connector =
+            Connector::builder().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(context.clone());
         connector.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             connector.set_sleep_impl(components.sleep_impl());
@@ -182,9 +181,8 @@ mod tests {
         use rustls_pki_types::pem::PemObject;
         use sha2::{Digest, Sha256};
 
-        let certificates: Vec<CertificateDer<'_>> = CertificateDer::pem_slice_iter(AMAZON_TRUST_SERVICES)
-            .collect::<Result<_, _>>()
-            .expect("the file is PEM");
+        let certificates: Vec<CertificateDer<'_>> =
+            CertificateDer::pem_slice_iter(AMAZON_TRUST_SERVICES).collect::<Result<_, _>>().expect("the file is PEM");
         let fingerprints: Vec<String> = certificates
             .iter()
             .map(|der| Sha256::digest(der.as_ref()).iter().map(|byte| format!("{byte:02X}")).collect())
