@@ -160,7 +160,7 @@ async fn todays_group(
     let duty = roster.as_ref().map(|roster| roster.duty_on(today));
     let on_duty = duty.as_ref().map(|duty| duty.anyone().then(|| duty.rung(duty.base)));
     let (group, mut numbers) = match (on_duty, fallback) {
-        (Some(Some(group)), _) => (Some(group.name.clone()), group.numbers_with_fallback(fallback).0),
+        (Some(Some(group)), _) => (Some(group.name.to_string()), group.numbers_with_fallback(fallback).0),
         (_, Some(fallback)) => (None, vec![fallback.clone()]),
         (Some(None), None) => return Err(nobody(&location, today, &format!("no group covers day {}", today.day()))),
         (None, None) => return Err(nobody(&location, today, "the roster is unusable")),

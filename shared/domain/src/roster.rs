@@ -19,10 +19,10 @@
 //! names are free text shown in logs and notifications, so a number in one is masked.
 //!
 //! Every alert reads its roster, so a file with nothing to report is read by a typed pass
-//! (`read_plain`: serde straight into typed groups, no JSON tree, no paths, no message); the
-//! first thing the tolerant [`Reader`] would say anything about sends the file to it, the one
-//! source of every problem's text. Both read a file the typed pass accepts the same way
-//! (tests check it on every one-byte change to two rosters).
+//! (`read_plain`: a scanner of the plain array straight into groups, no JSON tree, no paths,
+//! no message); the first thing the tolerant [`Reader`] would say anything about sends the
+//! file to it, the one source of every problem's text. Both read a file the typed pass
+//! accepts the same way (tests check it on every one-byte change to two rosters).
 
 mod overrides;
 
@@ -60,7 +60,7 @@ pub struct Roster {
 #[serde(rename_all = "camelCase")]
 pub struct DutyGroup {
     /// `groupN` (1-based) for the array forms, the object key for the old form.
-    pub name: String,
+    pub name: Cow<'static, str>,
     pub start_day: u32,
     pub end_day: u32,
     /// The valid numbers, duplicates removed, in file order.
@@ -201,7 +201,7 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
     let value = reader.document(bytes)?;
     let root = JsonPath::root();
     // (default name, path, group) in file order; the overrides' (path, value).
-    let mut entries: Vec<(String, JsonPath, Cow<'_, Value>)> = Vec::new();
+    let mut entries: Vec<(Cow<'static, str>, JsonPath, Cow<'_, Value>)> = Vec::new();
     let mut dated: Vec<(JsonPath, &Value)> = Vec::new();
     let mut handoff = None;
     match &value {
@@ -268,7 +268,7 @@ fn read(reader: &mut Reader<'_>, bytes: &[u8]) -> Option<Roster> {
 fn split_entries<'v>(
     at: &JsonPath,
     items: &'v [Value],
-    entries: &mut Vec<(String, JsonPath, Cow<'v, Value>)>,
+    entries: &mut Vec<(Cow<'static, str>, JsonPath, Cow<'v, Value>)>,
     dated: &mut Vec<(JsonPath, &'v Value)>,
 ) {
     for (i, item) in items.iter().enumerate() {
@@ -276,7 +276,7 @@ fn split_entries<'v>(
         if is_override {
             dated.push((at.index(i), item));
         } else {
-            entries.push((format!("group{}", entries.len() + 1), at.index(i), Cow::Borrowed(item)));
+            entries.push((group_name(entries.len() + 1), at.index(i), Cow::Borrowed(item)));
         }
     }
 }
@@ -285,7 +285,7 @@ fn split_entries<'v>(
 fn old_form_groups<'v>(
     reader: &mut Reader<'_>,
     map: &'v serde_json::Map<String, Value>,
-) -> Vec<(String, JsonPath, Cow<'v, Value>)> {
+) -> Vec<(Cow<'static, str>, JsonPath, Cow<'v, Value>)> {
     let root = JsonPath::root();
     let reserved = |key: &str| key == OVERRIDES.camel || key == HANDOFF.camel;
     for key in map.keys().filter(|key| !is_group_key(key) && !reserved(key)) {
@@ -308,7 +308,7 @@ fn old_form_groups<'v>(
     members
         .into_iter()
         .filter(|member| !reserved(&member.key))
-        .map(|member| (scrub_numbers(&member.key), root.key(&member.key), member.value))
+        .map(|member| (Cow::Owned(scrub_numbers(&member.key)), root.key(&member.key), member.value))
         .collect()
 }
 
@@ -328,11 +328,13 @@ fn handoff_time(reader: &mut Reader<'_>, fields: &mut Object<'_>) -> Option<Naiv
     time.filter(|time| *time != NaiveTime::MIN)
 }
 
-fn group(reader: &mut Reader<'_>, name: String, at: JsonPath, item: &Value) -> Option<DutyGroup> {
+fn group(reader: &mut Reader<'_>, name: Cow<'static, str>, at: JsonPath, item: &Value) -> Option<DutyGroup> {
     let mut fields = reader.object(item, at, "a group object", "")?;
     fields.unknown_keys(reader, &GROUP_FIELDS);
     let name = match fields.get(reader, NAME, "") {
-        Lookup::Found(Found { value: Value::String(label), .. }) if !label.trim().is_empty() => scrub_numbers(label),
+        Lookup::Found(Found { value: Value::String(label), .. }) if !label.trim().is_empty() => {
+            Cow::Owned(scrub_numbers(label))
+        }
         _ => name,
     };
     let start = day(reader, &mut fields, START_DAY);
@@ -443,66 +445,174 @@ impl Distinct {
     }
 }
 
-/// The typed pass: the groups of a roster the tolerant reader would read without a word, read
-/// by serde straight into [`PlainGroup`]s, or `None` as soon as anything is one it would say
-/// something about (not JSON, no groups, a wrong type, a day out of range, a missing or
-/// unknown field, a field given twice in either spelling, an invalid or repeated number) or
-/// is merely unusual (an escape in a string, the old `groupN` form). The coverage of the days
-/// is checked afterwards, on the groups, as for the tolerant reader.
+/// The typed pass: the groups of a roster the tolerant reader would read without a word, or
+/// `None` as soon as anything is one it would say something about (not UTF-8 or not JSON, no
+/// groups, a wrong type, a day out of range, a missing or unknown field, a field given twice
+/// in either spelling, an invalid or repeated number) or is merely unusual (an escape in a
+/// string, a `null`, a number written as `1.0`, the old `groupN` form, overrides). The
+/// coverage of the days is checked afterwards, on the groups, as for the tolerant reader.
+///
+/// It is on the path of every alert, so it reads the one shape nearly every roster has, an
+/// array of `{startDay, endDay, phoneNumber[, name]}` objects, with a scanner of that shape
+/// alone: each group and its numbers are checked as they are read, strings are borrowed, and
+/// nothing is allocated but what it returns. Anything else is the tolerant reader's, which
+/// is serde_json's and the source of every problem's text; the tests compare the two on
+/// every one-byte change to two rosters.
 fn read_plain(bytes: &[u8]) -> Option<Vec<DutyGroup>> {
-    let plain: Vec<PlainGroup<'_>> = serde_json::from_slice(bytes).ok()?;
-    if plain.is_empty() {
-        return None;
+    let mut json = PlainJson { text: std::str::from_utf8(bytes).ok()?, at: 0 };
+    json.expect(b'[')?;
+    // A group takes some 60 bytes or more: room for them all, and rarely a second allocation.
+    let mut groups = Vec::with_capacity(bytes.len() / 64);
+    loop {
+        groups.push(json.group(groups.len() + 1)?);
+        if !json.more(b']')? {
+            break;
+        }
     }
-    plain.into_iter().enumerate().map(|(at, group)| group.read(at + 1)).collect()
+    json.whitespace();
+    (json.at == json.text.len()).then_some(groups)
 }
 
-/// A group as nearly every roster writes it, in either spelling. Strings are borrowed from
-/// the file, so one with an escape is not read here, and serde refuses the rest: an unknown
-/// field, a field given twice (its two spellings included), a value of another type.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlainGroup<'a> {
-    #[serde(rename = "startDay", alias = "start_day")]
-    start_day: u32,
-    #[serde(rename = "endDay", alias = "end_day")]
-    end_day: u32,
-    #[serde(rename = "phoneNumber", alias = "phone_number", borrow)]
-    phone_numbers: Vec<&'a str>,
-    #[serde(default, borrow)]
-    name: Option<&'a str>,
+/// The bytes a plain string stops at: its closing quote, or what the tolerant reader is left
+/// (an escape, a control character). A table, since every byte of every string is looked up.
+const ENDS_A_PLAIN_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// The scanner of [`read_plain`]: JSON's grammar for the values a plain roster holds, each
+/// method consuming one of them (and the whitespace before it), or `None` when the text is
+/// not that value.
+struct PlainJson<'a> {
+    text: &'a str,
+    at: usize,
 }
 
-impl PlainGroup<'_> {
-    /// The group, when the tolerant reader would have nothing to say about it.
-    fn read(self, position: usize) -> Option<DutyGroup> {
-        let days = 1..=31;
-        if !days.contains(&self.start_day) || !days.contains(&self.end_day) || self.start_day > self.end_day {
-            return None;
+impl<'a> PlainJson<'a> {
+    fn rest(&self) -> &'a [u8] {
+        &self.text.as_bytes()[self.at..]
+    }
+
+    fn whitespace(&mut self) {
+        self.at += self.rest().iter().take_while(|byte| matches!(**byte, b' ' | b'\t' | b'\n' | b'\r')).count();
+    }
+
+    /// The next byte that is not whitespace, consumed.
+    fn next(&mut self) -> Option<u8> {
+        self.whitespace();
+        let byte = *self.rest().first()?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next()? == byte).then_some(())
+    }
+
+    /// After an item: `,` and another one (true), or the `close` of its array or object.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        match self.next()? {
+            b',' => Some(true),
+            byte if byte == close => Some(false),
+            _ => None,
         }
-        let mut numbers = Distinct::default();
-        for raw in self.phone_numbers {
-            // Nearly every number is written as `+` and digits: nothing to trim.
-            let number = match PhoneNumber::from_bytes(raw.as_bytes()) {
-                Ok(number) => number,
-                Err(_) => PhoneNumber::parse(raw.trim()).ok()?,
-            };
-            numbers.add(number).ok()?;
-        }
-        if numbers.numbers.is_empty() {
-            return None;
-        }
-        let name = match self.name.filter(|label| !label.trim().is_empty()) {
-            Some(label) => scrub_numbers(label),
-            None => format!("group{position}"),
+    }
+
+    /// A string with no escape and no control character, borrowed from the text.
+    fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let len = self.rest().iter().position(|byte| ENDS_A_PLAIN_STRING[usize::from(*byte)])?;
+        self.at += len;
+        (self.rest().first() == Some(&b'"')).then_some(())?;
+        self.at += 1;
+        // Between two ASCII quotes of valid UTF-8: always a whole string.
+        self.text.get(start..start + len)
+    }
+
+    /// A day of the month, as JSON writes an integer (no sign, no leading zero).
+    fn day(&mut self) -> Option<u32> {
+        self.whitespace();
+        let digits = self.rest().iter().take_while(|byte| byte.is_ascii_digit()).count();
+        let day = match self.rest()[..digits] {
+            [units @ b'1'..=b'9'] => u32::from(units - b'0'),
+            [tens @ b'1'..=b'9', units] => u32::from(tens - b'0') * 10 + u32::from(units - b'0'),
+            _ => return None,
         };
-        Some(DutyGroup {
-            name,
-            start_day: self.start_day,
-            end_day: self.end_day,
-            phone_numbers: numbers.numbers,
-            incomplete: false,
-        })
+        self.at += digits;
+        // A fraction or an exponent after the digits is refused by the `,` or `}` expected next.
+        (day <= 31).then_some(day)
+    }
+
+    /// A group, the `position`th of the array.
+    fn group(&mut self, position: usize) -> Option<DutyGroup> {
+        self.expect(b'{')?;
+        let (mut start_day, mut end_day, mut numbers, mut name) = (None, None, None, None);
+        loop {
+            let key = self.string()?;
+            self.expect(b':')?;
+            let given_before = match key {
+                "startDay" | "start_day" => start_day.replace(self.day()?).is_some(),
+                "endDay" | "end_day" => end_day.replace(self.day()?).is_some(),
+                "phoneNumber" | "phone_number" => numbers.replace(self.numbers()?).is_some(),
+                "name" => name.replace(self.string()?).is_some(),
+                _ => return None,
+            };
+            if given_before {
+                return None;
+            }
+            if !self.more(b'}')? {
+                break;
+            }
+        }
+        let (start_day, end_day, phone_numbers) = (start_day?, end_day?, numbers?);
+        if start_day > end_day {
+            return None;
+        }
+        let name = match name.filter(|label| !label.trim().is_empty()) {
+            Some(label) => Cow::Owned(scrub_numbers(label)),
+            None => group_name(position),
+        };
+        Some(DutyGroup { name, start_day, end_day, phone_numbers, incomplete: false })
+    }
+
+    /// A group's numbers: at least one, all valid, none repeated.
+    fn numbers(&mut self) -> Option<Vec<PhoneNumber>> {
+        self.expect(b'[')?;
+        let mut numbers = Distinct::default();
+        loop {
+            let raw = self.string()?;
+            // Nearly every number is written as `+` and digits: nothing to trim.
+            let number = PhoneNumber::from_bytes(raw.as_bytes())
+                .or_else(|_| PhoneNumber::from_bytes(raw.trim().as_bytes()))
+                .ok()?;
+            numbers.add(number).ok()?;
+            if !self.more(b']')? {
+                break;
+            }
+        }
+        Some(numbers.numbers)
+    }
+}
+
+/// `group7`: the name of the 7th group of an array form. Those of a month of daily groups are
+/// static, since every alert names each group of its roster this way and the plan copies them.
+fn group_name(position: usize) -> Cow<'static, str> {
+    const MONTH: [&str; 31] = [
+        "group1", "group2", "group3", "group4", "group5", "group6", "group7", "group8", "group9", "group10", "group11",
+        "group12", "group13", "group14", "group15", "group16", "group17", "group18", "group19", "group20", "group21",
+        "group22", "group23", "group24", "group25", "group26", "group27", "group28", "group29", "group30", "group31",
+    ];
+    match position.checked_sub(1).and_then(|index| MONTH.get(index)) {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(format!("group{position}")),
     }
 }
 
@@ -574,7 +684,7 @@ mod tests {
         }
         json.push_str(r#""group11":{"start_day":31,"end_day":31,"phone_number":["+819000000099"]}}"#);
         let roster = parse(&json).roster.unwrap();
-        let names: Vec<&str> = roster.groups.iter().map(|g| g.name.as_str()).collect();
+        let names: Vec<&str> = roster.groups.iter().map(|g| g.name.as_ref()).collect();
         assert_eq!(names[8..], ["group9", "group10", "group11"]);
         assert_eq!(roster.group_for_day(28), Some(9));
     }
@@ -767,7 +877,7 @@ mod tests {
                 "group1":{"start_day":1,"end_day":31,"phone_number":["+819011110003"]}}"#,
         );
         let roster = report.roster.unwrap();
-        let read: Vec<(&str, Vec<&str>)> = roster.groups.iter().map(|g| (g.name.as_str(), numbers(g))).collect();
+        let read: Vec<(&str, Vec<&str>)> = roster.groups.iter().map(|g| (g.name.as_ref(), numbers(g))).collect();
         assert_eq!(
             read,
             [("group1", vec!["+819011110001"]), ("group2", vec!["+819011110002"]), ("group1", vec!["+819011110003"])]
@@ -946,6 +1056,13 @@ mod tests {
                     "{json}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn group_names_are_spelt_as_format_spells_them() {
+        for position in [1, 9, 10, 31, 32, 100, 12_345, usize::MAX] {
+            assert_eq!(group_name(position), format!("group{position}"));
         }
     }
 

@@ -14,6 +14,7 @@
 //! error naming it; when its dates can be read, its days ring the fallback number with the
 //! day's group, because the file meant to change those days and nobody can tell how.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
@@ -79,12 +80,13 @@ impl Override {
     }
 
     /// The override's own numbers as a group on duty (none unless it is a stand-in).
-    fn rung(&self) -> Rung {
+    fn rung(&self) -> Rung<'_> {
+        let name = Cow::Borrowed(self.name.as_str());
         match &self.change {
             Change::OnDuty { phone_numbers, incomplete } => {
-                Rung { name: self.name.clone(), phone_numbers: phone_numbers.clone(), incomplete: *incomplete }
+                Rung { name, phone_numbers: Cow::Borrowed(phone_numbers), incomplete: *incomplete }
             }
-            _ => Rung { name: self.name.clone(), phone_numbers: Vec::new(), incomplete: true },
+            _ => Rung { name, phone_numbers: Cow::Borrowed(&[]), incomplete: true },
         }
     }
 
@@ -187,7 +189,7 @@ fn change(reader: &mut Reader<'_>, fields: &mut Object<'_>, groups: &[DutyGroup]
             (1..=groups.len()).contains(&n).then(|| n - 1)
         });
         if position.is_none() {
-            let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).take(10).collect();
+            let names: Vec<&str> = groups.iter().map(|group| group.name.as_ref()).take(10).collect();
             reader.expected(
                 &fields.path(GROUP),
                 &format!("the name of a group of this roster ({})", names.join(", ")),
@@ -256,11 +258,12 @@ pub struct Duty<'r> {
     pub overrides: Vec<&'r Override>,
 }
 
-/// A group as one day's escalation rings it.
+/// A group as one day's escalation rings it. It borrows the roster's group (or override)
+/// unless the day's overrides change it: the plan asks for one per attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rung {
-    pub name: String,
-    pub phone_numbers: Vec<PhoneNumber>,
+pub struct Rung<'r> {
+    pub name: Cow<'r, str>,
+    pub phone_numbers: Cow<'r, [PhoneNumber]>,
     /// Numbers were listed that cannot be dialled (or an override could not be read): the
     /// fallback number is rung too.
     pub incomplete: bool,
@@ -288,7 +291,7 @@ impl<'r> Duty<'r> {
     /// The group at `position` (`None`: the stand-in of a day no group covers) as this day
     /// rings it: the stand-in's numbers in place of the base group, every replacement, and
     /// on the base group, the additions. The name says which overrides changed it.
-    pub fn rung(&self, position: Option<usize>) -> Rung {
+    pub fn rung(&self, position: Option<usize>) -> Rung<'r> {
         let on_duty = position == self.base;
         let mut changed_by: Vec<&str> = Vec::new();
         let mut rung = match (self.stand_in.filter(|_| on_duty), position) {
@@ -299,22 +302,22 @@ impl<'r> Duty<'r> {
                 }
                 Rung::from(&self.roster.groups[position])
             }
-            (None, None) => Rung { name: String::new(), phone_numbers: Vec::new(), incomplete: true },
+            (None, None) => Rung { name: Cow::Borrowed(""), phone_numbers: Cow::Borrowed(&[]), incomplete: true },
         };
         for found in &self.overrides {
             match &found.change {
                 Change::Replace { number, with } => {
                     let Some(at) = rung.phone_numbers.iter().position(|n| n == number) else { continue };
                     if rung.phone_numbers.contains(with) {
-                        rung.phone_numbers.remove(at);
+                        rung.phone_numbers.to_mut().remove(at);
                     } else {
-                        rung.phone_numbers[at] = with.clone();
+                        rung.phone_numbers.to_mut()[at] = with.clone();
                     }
                 }
                 Change::Add(numbers) if on_duty => {
                     for number in numbers {
                         if !rung.phone_numbers.contains(number) {
-                            rung.phone_numbers.push(number.clone());
+                            rung.phone_numbers.to_mut().push(number.clone());
                         }
                     }
                 }
@@ -326,19 +329,19 @@ impl<'r> Duty<'r> {
         // Named in the attempt's label; a day many overrides change names the first few.
         if let Some(more) = changed_by.len().checked_sub(SHOWN_NAMES).filter(|more| *more > 0) {
             changed_by.truncate(SHOWN_NAMES);
-            rung.name = format!("{} ({} and {more} more)", rung.name, changed_by.join(", "));
+            rung.name = Cow::Owned(format!("{} ({} and {more} more)", rung.name, changed_by.join(", ")));
         } else if !changed_by.is_empty() {
-            rung.name = format!("{} ({})", rung.name, changed_by.join(", "));
+            rung.name = Cow::Owned(format!("{} ({})", rung.name, changed_by.join(", ")));
         }
         rung
     }
 }
 
-impl Rung {
+impl Rung<'_> {
     /// The numbers an attempt on this group rings: the group's, and the fallback number too
     /// when the group is incomplete. The flag says whether the fallback was added.
     pub fn numbers_with_fallback(&self, fallback: Option<&PhoneNumber>) -> (Vec<PhoneNumber>, bool) {
-        let mut numbers = self.phone_numbers.clone();
+        let mut numbers = self.phone_numbers.to_vec();
         match fallback.filter(|f| self.incomplete && !numbers.contains(f)) {
             Some(fallback) => {
                 numbers.push(fallback.clone());
@@ -349,9 +352,13 @@ impl Rung {
     }
 }
 
-impl From<&DutyGroup> for Rung {
-    fn from(group: &DutyGroup) -> Self {
-        Self { name: group.name.clone(), phone_numbers: group.phone_numbers.clone(), incomplete: group.incomplete }
+impl<'r> From<&'r DutyGroup> for Rung<'r> {
+    fn from(group: &'r DutyGroup) -> Self {
+        Self {
+            name: Cow::Borrowed(&group.name),
+            phone_numbers: Cow::Borrowed(&group.phone_numbers),
+            incomplete: group.incomplete,
+        }
     }
 }
 
@@ -538,7 +545,7 @@ mod tests {
                        {"startDay":1,"endDay":15,"phoneNumber":["+819011110001"]},
                        {"startDay":16,"endDay":31,"phoneNumber":["+819022220002"]}]"#;
         let roster = Roster::parse("r.json", json.as_bytes()).roster.unwrap();
-        let names: Vec<&str> = roster.groups.iter().map(|g| g.name.as_str()).collect();
+        let names: Vec<&str> = roster.groups.iter().map(|g| g.name.as_ref()).collect();
         assert_eq!(names, ["group1", "group2"]);
         assert_eq!(roster.overrides[0].at.location().as_deref(), Some("[0]"));
     }
