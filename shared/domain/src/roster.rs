@@ -501,7 +501,9 @@ impl<'a> PlainJson<'a> {
     }
 
     fn whitespace(&mut self) {
-        self.at += self.rest().iter().take_while(|byte| matches!(**byte, b' ' | b'\t' | b'\n' | b'\r')).count();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.rest().first() {
+            self.at += 1;
+        }
     }
 
     /// The next byte that is not whitespace, consumed.
@@ -586,7 +588,8 @@ impl<'a> PlainJson<'a> {
     /// A group's numbers: at least one, all valid, none repeated.
     fn numbers(&mut self) -> Option<Vec<PhoneNumber>> {
         self.expect(b'[')?;
-        let mut numbers = Distinct::default();
+        // Room for the usual one to three numbers from the start.
+        let mut numbers = Distinct { numbers: Vec::with_capacity(4), set: None };
         loop {
             let raw = self.string()?;
             // Nearly every number is written as `+` and digits: nothing to trim.
