@@ -37,7 +37,7 @@ const SYSTEM_TRUST_STORE: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
 ///   about 0.7 ms of a cold start.
 /// - The HTTPS client trusts the five roots of Amazon Trust Services, compiled in, instead
 ///   of reading and parsing the system's whole store (`/etc/ssl/certs`, some 300 files)
-///   while the first client is built: 3 to 5 ms of a cold start. `SSL_CERT_FILE` or
+///   while the first client is built: about 5 ms of a cold start. `SSL_CERT_FILE` or
 ///   `SSL_CERT_DIR` set (a proxy that inspects TLS, a private endpoint with its own CA)
 ///   brings back the SDK's client and the store they name.
 ///
