@@ -461,8 +461,7 @@ impl Distinct {
 fn read_plain(bytes: &[u8]) -> Option<Vec<DutyGroup>> {
     let mut json = PlainJson { text: std::str::from_utf8(bytes).ok()?, at: 0 };
     json.expect(b'[')?;
-    // A group takes some 60 bytes or more: room for them all, and rarely a second allocation.
-    let mut groups = Vec::with_capacity(bytes.len() / 64);
+    let mut groups = Vec::new();
     loop {
         groups.push(json.group(groups.len() + 1)?);
         if !json.more(b']')? {
