@@ -34,7 +34,7 @@ pub fn run(args: &CalendarArgs) -> anyhow::Result<Status> {
     let fallback = optional_fallback(&args.fallback)?;
     let month = match &args.month {
         Some(raw) => parse_month(raw)?,
-        None => first_of_month(local_date(Utc::now(), zone)),
+        None => first_of_month(local_date(Utc::now(), &zone)),
     };
     let bytes = std::fs::read(&path).with_context(|| format!("{}: cannot be read", path.display()))?;
     let source = path.display().to_string();

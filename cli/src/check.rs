@@ -16,7 +16,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use domain::alert::{AlertInput, is_sns_envelope};
 use domain::maintenance::window_warnings;
 use domain::mapping::{DRY_RUN, MESSAGE, Mapping, MappingEntry, PHONE_NUMBER_JSON_FILE};
@@ -25,6 +24,7 @@ use domain::problem::Problem;
 use domain::reader::Field;
 use domain::roster::{Roster, override_warnings};
 use domain::store::{DirStore, StoreError, not_a_file_key};
+use domain::zone::Zone;
 use serde_json::Value;
 
 use crate::Status;
@@ -52,7 +52,7 @@ struct Checker {
     /// The instant overrides are judged at (ended ones are reported), and the zone of the
     /// rosters no mapping entry gives one.
     now: DateTime<Utc>,
-    zone: Tz,
+    zone: Zone,
     /// Files already checked, so a roster named by a mapping and on the command line is
     /// reported once.
     seen: HashSet<PathBuf>,
@@ -79,7 +79,7 @@ impl Checker {
         };
         match kind(path, &bytes) {
             Kind::Mapping => self.mapping(path, &bytes),
-            Kind::Roster => self.roster(path, &bytes, self.zone),
+            Kind::Roster => self.roster(path, &bytes, &self.zone.clone()),
             Kind::Event(value) => self.event(path, &value),
             Kind::Other => {
                 self.others += 1;
@@ -100,7 +100,7 @@ impl Checker {
 
     /// A roster's problems, and what its overrides look like on today's duty day in `zone`:
     /// ended, overlapping, bringing in numbers no group has.
-    fn roster(&mut self, path: &Path, bytes: &[u8], zone: Tz) {
+    fn roster(&mut self, path: &Path, bytes: &[u8], zone: &Zone) {
         self.rosters += 1;
         let source = path.display().to_string();
         let report = Roster::parse(&source, bytes);
@@ -183,7 +183,7 @@ impl Checker {
             return;
         }
         match DirStore::new(folder).read(file) {
-            Ok(bytes) => self.roster(&path, &bytes, entry.time_zone.unwrap_or(self.zone)),
+            Ok(bytes) => self.roster(&path, &bytes, &entry.time_zone.clone().unwrap_or_else(|| self.zone.clone())),
             Err(err) => {
                 let why = match err {
                     StoreError::NotFound { .. } => format!("is not in {}", folder_label(folder)),

@@ -135,7 +135,7 @@ fn json(state: &EscalationState) -> anyhow::Result<String> {
 fn render(state: &EscalationState, at: Option<DateTime<Utc>>, show_numbers: bool) -> String {
     let mut out = String::new();
     let when = match at {
-        Some(at) => format!("at {}", at.with_timezone(&state.time_zone).format("%Y-%m-%d %H:%M:%S %:z")),
+        Some(at) => format!("at {}", state.time_zone.at(at).format("%Y-%m-%d %H:%M:%S %:z")),
         None => "now".to_owned(),
     };
     out.push_str(&format!("Escalation for an alert {when}: today is {} in {}\n", state.today, state.time_zone));

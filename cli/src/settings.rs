@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::anyhow;
-use chrono_tz::Tz;
 use domain::config::{self as config, ConfigError, Env, ProcessEnv, RosterConfig, fallback_number};
 use domain::phone::PhoneNumber;
+use domain::zone::Zone;
 
 use crate::args::{FallbackArgs, PlanSettings, ZoneArgs};
 
@@ -114,7 +114,7 @@ pub fn roster_config(
 }
 
 /// `ROSTER_TIME_ZONE` (or `--time-zone`), default Asia/Tokyo.
-pub fn time_zone(zone: &ZoneArgs) -> anyhow::Result<Tz> {
+pub fn time_zone(zone: &ZoneArgs) -> anyhow::Result<Zone> {
     let mut env = Overrides::default();
     env.zone(zone);
     config::time_zone(&env).map_err(explain)

@@ -1,7 +1,7 @@
 //! The environment, read once at init.
 
-use chrono_tz::Tz;
 use domain::config::{ConfigError, Env};
+use domain::zone::Zone;
 
 pub const DEFAULT_FORWARDING_KEY: &str = "forwarding.json";
 
@@ -21,7 +21,7 @@ pub struct ForwardCallConfig {
     /// means no Slack.
     pub slack_webhook_url_parameter: Option<String>,
     /// `ROSTER_TIME_ZONE`, default Asia/Tokyo: "today" for roster destinations.
-    pub time_zone: Tz,
+    pub time_zone: Zone,
     /// `INCIDENT_TABLE`: where answered requests are recorded, so a replay is refused; unset
     /// means no record (every verified request is answered).
     pub incident_table: Option<String>,

@@ -4,12 +4,12 @@
 //! often.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use chrono_tz::Tz;
 use domain::escalation::plan::local_date;
 use domain::phone::{PhoneNumber, mask};
 use domain::problem::Problem;
 use domain::roster::Roster;
 use domain::store::{ObjectStore, StoreError};
+use domain::zone::Zone;
 
 use crate::config::ForwardCallConfig;
 use crate::error::ForwardCallError;
@@ -102,7 +102,7 @@ pub async fn route(
     let (numbers, source) = match &entry.destinations {
         Destinations::Numbers(numbers) => (numbers.clone(), store.location(&config.forwarding_key)),
         Destinations::Roster { key, fallback } => {
-            match todays_group(store, key, fallback.as_ref(), now, config.time_zone, &mut problems).await {
+            match todays_group(store, key, fallback.as_ref(), now, &config.time_zone, &mut problems).await {
                 Ok(found) => found,
                 Err(reason) => return Err(fail(ForwardCallError::NoDestination(reason), problems)),
             }
@@ -135,7 +135,7 @@ async fn todays_group(
     key: &str,
     fallback: Option<&PhoneNumber>,
     now: DateTime<Utc>,
-    zone: Tz,
+    zone: &Zone,
     problems: &mut Vec<Problem>,
 ) -> Destination {
     let location = store.location(key);
@@ -213,7 +213,7 @@ mod tests {
             auth_token_parameter: "/p".into(),
             webhook_url: None,
             slack_webhook_url_parameter: None,
-            time_zone: chrono_tz::Tz::Asia__Tokyo,
+            time_zone: domain::zone::Zone::tokyo(),
             incident_table: None,
         }
     }

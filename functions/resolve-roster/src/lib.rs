@@ -155,7 +155,7 @@ mod tests {
                 bucket: "b".into(),
                 roster_key: "phoneNumber.json".into(),
                 mapping_key: None,
-                time_zone: chrono_tz::Tz::Asia__Tokyo,
+                time_zone: domain::zone::Zone::tokyo(),
                 alarm_message: "障害が発生しました。".into(),
                 repeat: RepeatSettings::default(),
                 timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },

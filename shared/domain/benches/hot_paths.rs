@@ -19,6 +19,7 @@ use lambda_connect_domain::phone::PhoneNumber;
 use lambda_connect_domain::resolve::resolve;
 use lambda_connect_domain::roster::Roster;
 use lambda_connect_domain::store::MemoryStore;
+use lambda_connect_domain::zone::Zone;
 
 /// Step Functions refuses a state larger than this (and no Catch sees it).
 const STATE_LIMIT: usize = 256 * 1024;
@@ -133,7 +134,8 @@ fn main() {
         plan_attempts(huge_roster.as_ref(), today, settings, fallback.as_ref())
     });
     let instant = Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).single().unwrap_or_default();
-    bench(options, "local date in Asia/Tokyo", || local_date(instant, chrono_tz::Tz::Asia__Tokyo));
+    let tokyo = Zone::tokyo();
+    bench(options, "local date in Asia/Tokyo", || local_date(instant, &tokyo));
 
     let input: serde_json::Value = serde_json::from_slice(&pipe).unwrap_or_default();
     bench(options, "alert: read a Pipe batch", || AlertInput::parse(&input));

@@ -6,16 +6,14 @@
 
 use std::ops::RangeInclusive;
 
-use chrono_tz::Tz;
-
 use crate::escalation::plan::RepeatSettings;
 use crate::phone::PhoneNumber;
+use crate::zone::Zone;
 
 pub const DEFAULT_ALARM_MESSAGE: &str = "障害が発生しました。";
 /// The words that ask for the key, as the contact flow's `ConnectPromptText` default says them.
 pub const DEFAULT_PROMPT: &str = "アラートです。確認したら1を押してください。";
 pub const DEFAULT_ROSTER_KEY: &str = "phoneNumber.json";
-pub const DEFAULT_TIME_ZONE: Tz = Tz::Asia__Tokyo;
 pub const DEFAULT_CHECK_INTERVAL_SECONDS: u32 = 60;
 /// `CALL_POLL_INTERVAL_SECONDS` when unset. A busy, declined or unanswered line moves the
 /// escalation on at most this long after its last call ended; a 60 s attempt is four polls of
@@ -119,14 +117,14 @@ fn phone(env: &impl Env, name: &'static str) -> Result<PhoneNumber, ConfigError>
 }
 
 /// Parses an IANA zone name.
-pub fn parse_time_zone(raw: &str) -> Option<Tz> {
+pub fn parse_time_zone(raw: &str) -> Option<Zone> {
     raw.trim().parse().ok()
 }
 
 /// `ROSTER_TIME_ZONE`: the IANA zone "today" is read in, default Asia/Tokyo.
-pub fn time_zone(env: &impl Env) -> Result<Tz, ConfigError> {
+pub fn time_zone(env: &impl Env) -> Result<Zone, ConfigError> {
     match get(env, "ROSTER_TIME_ZONE") {
-        None => Ok(DEFAULT_TIME_ZONE),
+        None => Ok(Zone::tokyo()),
         Some(raw) => parse_time_zone(&raw)
             .ok_or_else(|| invalid("ROSTER_TIME_ZONE", &raw, "expected an IANA time zone such as Asia/Tokyo")),
     }
@@ -196,7 +194,7 @@ pub struct RosterConfig {
     /// `MAPPING_JSON_FILE`: when set, the topic selects the roster.
     pub mapping_key: Option<String>,
     /// `ROSTER_TIME_ZONE`, default Asia/Tokyo.
-    pub time_zone: Tz,
+    pub time_zone: Zone,
     /// `CONNECT_ALARM_MSG`.
     pub alarm_message: String,
     /// `CALL_REPEAT_COUNT`, `CALL_REPEAT_GROUP`.
@@ -233,7 +231,7 @@ impl RosterConfig {
             bucket: String::new(),
             roster_key: DEFAULT_ROSTER_KEY.to_owned(),
             mapping_key: None,
-            time_zone: DEFAULT_TIME_ZONE,
+            time_zone: Zone::tokyo(),
             alarm_message: DEFAULT_ALARM_MESSAGE.to_owned(),
             repeat: RepeatSettings { repeat_count: DEFAULT_REPEAT_COUNT, repeat_group: false },
             timing: Timing {
@@ -284,7 +282,7 @@ impl RosterConfig {
             bucket: "rosters".into(),
             roster_key: "phoneNumber.json".into(),
             mapping_key: mapping.map(str::to_owned),
-            time_zone: Tz::Asia__Tokyo,
+            time_zone: Zone::tokyo(),
             alarm_message: "障害が発生しました。".into(),
             repeat: RepeatSettings { repeat_count: 1, repeat_group: false },
             timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },
@@ -311,7 +309,7 @@ mod tests {
         let config = RosterConfig::from_env(&env(MINIMAL)).unwrap();
         assert_eq!(config.roster_key, "phoneNumber.json");
         assert_eq!(config.mapping_key, None);
-        assert_eq!(config.time_zone, Tz::Asia__Tokyo);
+        assert_eq!(config.time_zone, Zone::tokyo());
         assert_eq!(config.alarm_message, "障害が発生しました。");
         assert_eq!(config.repeat, RepeatSettings { repeat_count: 3, repeat_group: false });
         let poll_interval_seconds = DEFAULT_POLL_INTERVAL_SECONDS;
@@ -334,7 +332,7 @@ mod tests {
         let config = RosterConfig::from_env(&env(&pairs)).unwrap();
         assert_eq!(config.roster_key, "team/roster.json");
         assert_eq!(config.mapping_key.as_deref(), Some("mapping.json"));
-        assert_eq!(config.time_zone, Tz::Europe__London);
+        assert_eq!(config.time_zone.name(), "Europe/London");
         assert_eq!(config.repeat, RepeatSettings { repeat_count: 5, repeat_group: true });
         // The poll never waits past the end of the attempt.
         assert_eq!(config.timing, Timing { check_interval_seconds: 30, poll_interval_seconds: 30 });

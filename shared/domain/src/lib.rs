@@ -55,3 +55,4 @@ pub mod report;
 pub mod resolve;
 pub mod roster;
 pub mod store;
+pub mod zone;

@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 
-use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -20,6 +19,7 @@ use crate::maintenance::{MAINTENANCE, MaintenanceWindow, read_windows};
 use crate::policy::{POLICY_FIELDS, ProjectPolicy, read_policy};
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, ObjectLocation, Reader, kind, shown};
+use crate::zone::Zone;
 
 pub const SNS_TOPIC_NAME: Field = Field::new("snsTopicName", "sns_topic_name");
 pub const PHONE_NUMBER_JSON_FILE: Field = Field::new("phoneNumberJsonFile", "phone_number_json_file");
@@ -63,7 +63,7 @@ pub struct MappingEntry {
     pub message: Option<String>,
     /// The project's own roster time zone (IANA name).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<Tz>,
+    pub time_zone: Option<Zone>,
     /// Every alert of this project is a dry run: handy while a project is being set up.
     pub dry_run: bool,
     /// What an alarm of this project without data (`INSUFFICIENT_DATA`) does: `"notice"`
@@ -144,7 +144,7 @@ fn parse_entry(reader: &mut Reader<'_>, at: JsonPath, item: &Value) -> Option<Ma
     let file = required_text(reader, &mut fields, PHONE_NUMBER_JSON_FILE);
     let message = optional_text(reader, &mut fields, MESSAGE, "the deployment's message is spoken");
     let zone = optional_text(reader, &mut fields, TIME_ZONE, "the deployment's zone is used");
-    let time_zone = zone.and_then(|name| match name.parse::<Tz>() {
+    let time_zone = zone.and_then(|name| match name.parse::<Zone>() {
         Ok(tz) => Some(tz),
         Err(_) => {
             reader.error(
@@ -302,7 +302,7 @@ mod tests {
         let mapping = report.mapping.unwrap();
         assert_eq!(mapping.lookup("a-topic").unwrap().phone_number_json_file, "a.json");
         let b = mapping.lookup("b-topic").unwrap();
-        assert_eq!((b.message.as_deref(), b.time_zone, b.dry_run), (Some("B"), Some(Tz::UTC), true));
+        assert_eq!((b.message.as_deref(), b.time_zone.clone(), b.dry_run), (Some("B"), Some(Zone::UTC), true));
         assert!(mapping.lookup("c-topic").is_none());
     }
 
@@ -364,7 +364,7 @@ mod tests {
         let mapping = report.mapping.as_ref().unwrap();
         assert!(mapping.lookup("a").is_none() && mapping.lookup("b").is_none(), "which topic is unknown: skipped");
         let c = mapping.lookup("c").unwrap();
-        assert_eq!((c.time_zone, c.dry_run, c.message.as_deref()), (None, false, Some("M")));
+        assert_eq!((c.time_zone.clone(), c.dry_run, c.message.as_deref()), (None, false, Some("M")));
         assert!(mapping.lookup("d").is_some(), "the same value twice is no conflict");
         let texts = texts(&report);
         assert!(

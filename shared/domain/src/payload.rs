@@ -9,7 +9,6 @@
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::alert::Alert;
@@ -21,6 +20,7 @@ use crate::maintenance::MaintenanceWindow;
 use crate::phone::{MaskedNumber, PhoneNumber};
 use crate::policy::Speech;
 use crate::problem::Problem;
+use crate::zone::Zone;
 
 /// The whole state of one escalation, as it passes between the workflow's states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ pub struct EscalationState {
     #[serde(default)]
     pub roster: Option<String>,
     /// The IANA zone "today" is read in (`"Asia/Tokyo"` on the wire).
-    pub time_zone: Tz,
+    pub time_zone: Zone,
     /// "Today" in the roster's time zone, which chose the duty group.
     pub today: NaiveDate,
     pub attempts: Vec<PlannedAttempt>,
@@ -426,8 +426,8 @@ mod tests {
     fn typed_fields_keep_their_wire_strings() {
         let id: ContactId = serde_json::from_str("\"c-1\"").unwrap();
         assert_eq!((id.as_str(), serde_json::to_string(&id).unwrap().as_str()), ("c-1", "\"c-1\""));
-        let zone: Tz = serde_json::from_str("\"America/Los_Angeles\"").unwrap();
+        let zone: Zone = serde_json::from_str("\"America/Los_Angeles\"").unwrap();
         assert_eq!(serde_json::to_string(&zone).unwrap(), "\"America/Los_Angeles\"");
-        assert!(serde_json::from_str::<Tz>("\"JST+9\"").is_err());
+        assert!(serde_json::from_str::<Zone>("\"JST+9\"").is_err());
     }
 }

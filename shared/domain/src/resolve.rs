@@ -103,7 +103,7 @@ pub fn resolve_unconfigured(
     let selection = Selection {
         roster_key: None,
         message: config.alarm_message.clone(),
-        time_zone: config.time_zone,
+        time_zone: config.time_zone.clone(),
         dry_run: false,
         // Whether the project pages on alarms without data cannot be read either: it does.
         insufficient_data: InsufficientData::Page,

@@ -30,7 +30,6 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -39,6 +38,7 @@ pub use overrides::{ADD, Change, Duty, FROM, GROUP, Override, REPLACE, Rung, TO,
 use crate::phone::{PhoneNumber, scrub_numbers};
 use crate::problem::Problem;
 use crate::reader::{Field, Found, JsonPath, Lookup, Object, Reader, kind, short};
+use crate::zone::Zone;
 
 /// How many overlaps between groups are reported one by one; one more warning counts the rest.
 pub const SHOWN_OVERLAPS: usize = 10;
@@ -124,8 +124,8 @@ impl Roster {
     /// The duty day an alert at `at` falls on: its date in `zone`, or the day before while
     /// the local time is earlier than the handoff. Wall-clock times are compared, so a DST
     /// change moves nothing: with a 09:00 handoff the duty changes at 09:00 local every day.
-    pub fn duty_date(&self, at: DateTime<Utc>, zone: Tz) -> NaiveDate {
-        let local = at.with_timezone(&zone).naive_local();
+    pub fn duty_date(&self, at: DateTime<Utc>, zone: &Zone) -> NaiveDate {
+        let local = zone.local(at);
         match self.handoff {
             Some(handoff) if local.time() < handoff => local.date().pred_opt().unwrap_or(local.date()),
             _ => local.date(),

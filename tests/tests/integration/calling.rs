@@ -190,7 +190,7 @@ fn escalation(now: DateTime<Utc>, attempts: Vec<PlannedAttempt>) -> EscalationSt
         message: "projectA: the database is down".into(),
         dry_run: false,
         roster: None,
-        time_zone: chrono_tz::Tz::Asia__Tokyo,
+        time_zone: domain::zone::Zone::tokyo(),
         today: now.date_naive(),
         current: CurrentAttempt::from_plan(&attempts[0], 10),
         attempts,

@@ -137,7 +137,7 @@ fn config(webhook_url: Option<&str>) -> ForwardCallConfig {
         auth_token_parameter: "/test/twilio-auth-token".into(),
         webhook_url: webhook_url.map(str::to_owned),
         slack_webhook_url_parameter: None,
-        time_zone: chrono_tz::Tz::Asia__Tokyo,
+        time_zone: domain::zone::Zone::tokyo(),
         incident_table: None,
     }
 }
@@ -450,7 +450,7 @@ async fn a_roster_destination_rings_todays_group_in_the_roster_time_zone() {
     let twiml = answer(&handle(&deps, signed(&call_to("+815012340002")), turn_of_the_month).await);
     assert_eq!(dialled(&twiml), ["+819012341001", "+819012341002"]);
     let mut utc = self::deps();
-    utc.config.time_zone = chrono_tz::UTC;
+    utc.config.time_zone = domain::zone::Zone::UTC;
     let twiml = answer(&handle(&utc, signed(&call_to("+815012340002")), turn_of_the_month).await);
     assert_eq!(dialled(&twiml), ["+81398765432"], "day 30 is covered by no group: the entry's fallback");
 }
@@ -620,7 +620,7 @@ fn configuration_names_the_variable_at_fault() {
     .unwrap();
     assert_eq!(config.bucket, "rosters", "FORWARDING_BUCKET defaults to PHONE_NUMBER_BUCKET");
     assert_eq!(config.forwarding_key, "forwarding.json");
-    assert_eq!(config.time_zone, chrono_tz::Tz::Asia__Tokyo);
+    assert_eq!(config.time_zone, domain::zone::Zone::tokyo());
     assert_eq!((config.webhook_url, config.slack_webhook_url_parameter), (None, None));
 
     let err = ForwardCallConfig::from_env(&env(&[("TWILIO_AUTH_TOKEN_PARAMETER", "/lc/twilio")])).unwrap_err();

@@ -29,7 +29,7 @@ pub(crate) fn config(mapping: Option<&str>) -> RosterConfig {
         bucket: BUCKET.into(),
         roster_key: "phoneNumber.json".into(),
         mapping_key: mapping.map(str::to_owned),
-        time_zone: chrono_tz::Tz::Asia__Tokyo,
+        time_zone: domain::zone::Zone::tokyo(),
         alarm_message: "障害が発生しました。".into(),
         repeat: RepeatSettings { repeat_count: 2, repeat_group: false },
         timing: Timing { check_interval_seconds: 60, poll_interval_seconds: 10 },

@@ -162,7 +162,7 @@ fn forward_deps<N: Notify>(notifier: N, budget: Duration) -> forward_call::Deps<
             auth_token_parameter: "/p".into(),
             webhook_url: Some(URL.into()),
             slack_webhook_url_parameter: None,
-            time_zone: chrono_tz::Tz::Asia__Tokyo,
+            time_zone: domain::zone::Zone::tokyo(),
             incident_table: None,
         },
         slack_budget: budget,

@@ -547,7 +547,7 @@ mod tests {
             message: "boom".into(),
             dry_run: false,
             roster: None,
-            time_zone: chrono_tz::Tz::Asia__Tokyo,
+            time_zone: crate::zone::Zone::tokyo(),
             today: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             current: CurrentAttempt::from_plan(&attempts[0], 10),
             attempts,

@@ -15,12 +15,12 @@
 //! and the plan stops at [`MAX_PLANNED_CALLS`] calls, each cut named by a problem.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::phone::PhoneNumber;
 use crate::problem::Problem;
 use crate::roster::Roster;
+use crate::zone::Zone;
 
 /// The most numbers one attempt rings: a duty group is a handful of people.
 pub const MAX_NUMBERS_PER_ATTEMPT: usize = 20;
@@ -80,8 +80,8 @@ pub struct NobodyToRing {
 
 /// Today's date where the roster is kept. Correct on DST change days because it converts the
 /// instant rather than adding a fixed offset.
-pub fn local_date(now: DateTime<Utc>, zone: Tz) -> NaiveDate {
-    now.with_timezone(&zone).date_naive()
+pub fn local_date(now: DateTime<Utc>, zone: &Zone) -> NaiveDate {
+    zone.local(now).date()
 }
 
 /// The ordered attempts for an alert on `today`, without what [`plan`] says about its cuts.
@@ -285,32 +285,32 @@ mod tests {
 
     #[test]
     fn the_day_rolls_over_at_midnight_in_the_roster_zone() {
-        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let tokyo: Zone = "Asia/Tokyo".parse().unwrap();
         // 2026-11-30T15:00Z is still the 30th in UTC but already 1 December in Tokyo.
         let instant = Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap();
         assert_eq!(instant.date_naive(), date(2026, 11, 30));
-        assert_eq!(local_date(instant, tokyo), date(2026, 12, 1));
+        assert_eq!(local_date(instant, &tokyo), date(2026, 12, 1));
         let just_before = Utc.with_ymd_and_hms(2026, 11, 30, 14, 59, 59).unwrap();
-        assert_eq!(local_date(just_before, tokyo), date(2026, 11, 30));
+        assert_eq!(local_date(just_before, &tokyo), date(2026, 11, 30));
         let attempts =
-            plan_attempts(Some(&three_groups()), local_date(instant, tokyo), RepeatSettings::default(), None).unwrap();
+            plan_attempts(Some(&three_groups()), local_date(instant, &tokyo), RepeatSettings::default(), None).unwrap();
         assert_eq!(attempts[0].group.as_deref(), Some("group1"));
     }
 
     #[test]
     fn dst_change_days_use_the_local_offset_of_that_instant() {
-        let new_york: Tz = "America/New_York".parse().unwrap();
+        let new_york: Zone = "America/New_York".parse().unwrap();
         // Spring forward 2026-03-08: 02:00 EST -> 03:00 EDT. 04:30Z is 23:30 EST on the 7th,
         // 05:30Z is 00:30 EST on the 8th; 03:59Z on the 9th is 23:59 EDT on the 8th.
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 8, 4, 30, 0).unwrap(), new_york), date(2026, 3, 7));
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 8, 5, 30, 0).unwrap(), new_york), date(2026, 3, 8));
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 9, 3, 59, 0).unwrap(), new_york), date(2026, 3, 8));
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 9, 4, 0, 0).unwrap(), new_york), date(2026, 3, 9));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 8, 4, 30, 0).unwrap(), &new_york), date(2026, 3, 7));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 8, 5, 30, 0).unwrap(), &new_york), date(2026, 3, 8));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 9, 3, 59, 0).unwrap(), &new_york), date(2026, 3, 8));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 3, 9, 4, 0, 0).unwrap(), &new_york), date(2026, 3, 9));
         // Fall back 2026-11-01: 02:00 EDT -> 01:00 EST. Midnight of the 2nd is 05:00Z (EST).
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 1, 3, 59, 0).unwrap(), new_york), date(2026, 10, 31));
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).unwrap(), new_york), date(2026, 11, 1));
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 4, 59, 0).unwrap(), new_york), date(2026, 11, 1));
-        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 5, 0, 0).unwrap(), new_york), date(2026, 11, 2));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 1, 3, 59, 0).unwrap(), &new_york), date(2026, 10, 31));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).unwrap(), &new_york), date(2026, 11, 1));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 4, 59, 0).unwrap(), &new_york), date(2026, 11, 1));
+        assert_eq!(local_date(Utc.with_ymd_and_hms(2026, 11, 2, 5, 0, 0).unwrap(), &new_york), date(2026, 11, 2));
     }
 
     fn group_json(name: &str, numbers: usize, first: usize) -> serde_json::Value {

@@ -3,7 +3,6 @@
 //! are read by [`crate::resolve::resolve`]; everything it decides is here.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use crate::alert::{Alert, AlertInput, INPUT};
 use crate::config::RosterConfig;
@@ -19,6 +18,7 @@ use crate::phone::PhoneNumber;
 use crate::policy::ProjectPolicy;
 use crate::problem::Problem;
 use crate::roster::Roster;
+use crate::zone::Zone;
 
 /// What the mapping (or simple mode) selected for an alert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct Selection {
     /// The roster to read; `None` rings the fallback number.
     pub roster_key: Option<String>,
     pub message: String,
-    pub time_zone: Tz,
+    pub time_zone: Zone,
     pub dry_run: bool,
     /// The project's choice for alarms without data (mapping `insufficientData`).
     pub insufficient_data: InsufficientData,
@@ -65,7 +65,7 @@ pub fn select(
     let mut selection = Selection {
         roster_key: Some(config.roster_key.clone()),
         message: config.alarm_message.clone(),
-        time_zone: config.time_zone,
+        time_zone: config.time_zone.clone(),
         dry_run: false,
         insufficient_data: InsufficientData::default(),
         incidents: IncidentPolicy::default(),
@@ -92,7 +92,9 @@ pub fn select(
         Some(entry) => {
             selection.roster_key = Some(entry.phone_number_json_file.clone());
             selection.message = entry.message.clone().unwrap_or(selection.message);
-            selection.time_zone = entry.time_zone.unwrap_or(selection.time_zone);
+            if let Some(zone) = &entry.time_zone {
+                selection.time_zone.clone_from(zone);
+            }
             selection.dry_run = entry.dry_run;
             selection.insufficient_data = entry.insufficient_data;
             selection.incidents = entry.incidents;
@@ -119,7 +121,7 @@ pub fn start(
     let (roster_location, roster) = roster.map_or((None, None), |file| (Some(file.location), file.roster));
     let at = at.unwrap_or(now);
     let today =
-        roster.as_ref().map_or_else(|| local_date(at, selection.time_zone), |r| r.duty_date(at, selection.time_zone));
+        roster.as_ref().map_or_else(|| local_date(at, &selection.time_zone), |r| r.duty_date(at, &selection.time_zone));
     // Only a trigger is silenced: an alarm back to OK still ends its incident.
     let window = covering(&selection.maintenance, at).filter(|_| incident.action == IncidentAction::Trigger).cloned();
     let silenced = window.as_ref().filter(|window| window.mode == MaintenanceMode::Notify);
@@ -205,8 +207,8 @@ fn unrung(config: &RosterConfig, escalation_id: String, now: DateTime<Utc>) -> E
         message: String::new(),
         dry_run: false,
         roster: None,
-        time_zone: config.time_zone,
-        today: local_date(now, config.time_zone),
+        time_zone: config.time_zone.clone(),
+        today: local_date(now, &config.time_zone),
         attempts: Vec::new(),
         timing: config.timing,
         fallback: Some(config.fallback.clone()),
@@ -273,7 +275,7 @@ pub fn test_call(
         message: spoken_message(TEST_CALL_MESSAGE, &alert),
         alert: alert.kept(),
         dry_run,
-        today: local_date(at.unwrap_or(now), config.time_zone),
+        today: local_date(at.unwrap_or(now), &config.time_zone),
         attempts,
         fallback: None,
         problems: bounded(problems),
@@ -455,7 +457,7 @@ mod tests {
             Selection {
                 roster_key: Some("a.json".into()),
                 message: "A".into(),
-                time_zone: Tz::UTC,
+                time_zone: Zone::UTC,
                 dry_run: true,
                 insufficient_data: InsufficientData::Notice,
                 incidents: IncidentPolicy { grouping: false, quiet_minutes: 15, re_escalate_minutes: Some(30) },
@@ -488,7 +490,7 @@ mod tests {
         let selection = select(&config, None, None, &mut Vec::new());
         let state = start(&config, AlertInput::default(), selection, Some(file), "exec-1".into(), now).unwrap();
         assert_eq!(state.current.phone_numbers, [PhoneNumber::parse("+812222222222").unwrap()]);
-        assert_eq!((state.time_zone, state.today.to_string()), (Tz::Asia__Tokyo, "2026-11-21".to_owned()));
+        assert_eq!((state.time_zone, state.today.to_string()), (Zone::tokyo(), "2026-11-21".to_owned()));
         assert_eq!((state.started_at, state.current.wait_seconds), (now, 10));
         assert_eq!(state.roster.as_deref(), Some("mem://phoneNumber.json"));
         assert_eq!(state.history_events, EVENTS_BEFORE_FIRST_ATTEMPT + events_per_attempt(1));

@@ -611,14 +611,14 @@ mod tests {
         let json = r#"{"handoff":"09:00","groups":[{"startDay":1,"endDay":15,"phoneNumber":["+819011110001"]},
                         {"startDay":16,"endDay":31,"phoneNumber":["+819022220002"]}]}"#;
         let roster = Roster::parse("r.json", json.as_bytes()).roster.unwrap();
-        let tokyo = chrono_tz::Asia::Tokyo;
-        let at = |h, m| tokyo.with_ymd_and_hms(2026, 12, 16, h, m, 0).unwrap().with_timezone(&Utc);
-        assert_eq!(roster.duty_date(at(8, 59), tokyo), date(2026, 12, 15));
-        assert_eq!(roster.duty_date(at(9, 0), tokyo), date(2026, 12, 16));
-        assert_eq!(roster.duty_date(at(3, 0), tokyo), date(2026, 12, 15));
+        let tokyo = crate::zone::Zone::tokyo();
+        let at = |h, m| chrono_tz::Asia::Tokyo.with_ymd_and_hms(2026, 12, 16, h, m, 0).unwrap().with_timezone(&Utc);
+        assert_eq!(roster.duty_date(at(8, 59), &tokyo), date(2026, 12, 15));
+        assert_eq!(roster.duty_date(at(9, 0), &tokyo), date(2026, 12, 16));
+        assert_eq!(roster.duty_date(at(3, 0), &tokyo), date(2026, 12, 15));
         // Without a handoff the day changes at midnight, as before.
         let midnight = Roster { handoff: None, ..roster.clone() };
-        assert_eq!(midnight.duty_date(at(3, 0), tokyo), date(2026, 12, 16));
+        assert_eq!(midnight.duty_date(at(3, 0), &tokyo), date(2026, 12, 16));
     }
 
     #[test]
@@ -626,19 +626,19 @@ mod tests {
         let json = r#"{"handoff":"09:00","groups":[{"startDay":1,"endDay":31,"phoneNumber":["+819011110001"]}],
                         "overrides":[{"from":"2026-03-08","phoneNumber":["+819044440004"]}]}"#;
         let roster = Roster::parse("r.json", json.as_bytes()).roster.unwrap();
-        let new_york = chrono_tz::America::New_York;
+        let new_york: crate::zone::Zone = "America/New_York".parse().unwrap();
         // 2026-03-08 is the spring-forward day in New York: 08:59 EDT is 12:59Z, 09:00 EDT 13:00Z.
         let utc = |h, m| Utc.with_ymd_and_hms(2026, 3, 8, h, m, 0).unwrap();
-        assert_eq!(roster.duty_date(utc(12, 59), new_york), date(2026, 3, 7));
-        assert_eq!(roster.duty_date(utc(13, 0), new_york), date(2026, 3, 8));
+        assert_eq!(roster.duty_date(utc(12, 59), &new_york), date(2026, 3, 7));
+        assert_eq!(roster.duty_date(utc(13, 0), &new_york), date(2026, 3, 8));
         // The override on the DST day applies from that day's handoff to the next day's.
-        assert!(roster.duty_on(roster.duty_date(utc(13, 0), new_york)).stand_in.is_some());
+        assert!(roster.duty_on(roster.duty_date(utc(13, 0), &new_york)).stand_in.is_some());
         let next_morning = Utc.with_ymd_and_hms(2026, 3, 9, 12, 59, 0).unwrap();
-        assert!(roster.duty_on(roster.duty_date(next_morning, new_york)).stand_in.is_some());
+        assert!(roster.duty_on(roster.duty_date(next_morning, &new_york)).stand_in.is_some());
         // Autumn back (2026-11-01): 09:00 EST is 14:00Z.
         let autumn = |h, m| Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
-        assert_eq!(roster.duty_date(autumn(13, 59), new_york), date(2026, 10, 31));
-        assert_eq!(roster.duty_date(autumn(14, 0), new_york), date(2026, 11, 1));
+        assert_eq!(roster.duty_date(autumn(13, 59), &new_york), date(2026, 10, 31));
+        assert_eq!(roster.duty_date(autumn(14, 0), &new_york), date(2026, 11, 1));
     }
 
     #[test]
