@@ -9,8 +9,9 @@
 //! arrive, so no server needs to know it is being timed.
 //!
 //! Per run it records, from just before the spawn:
-//! - init: until the runtime's first `GET /runtime/invocation/next` (the end of Lambda's
-//!   init phase);
+//! - init: until the first bytes of the runtime's first `GET /runtime/invocation/next` (the
+//!   end of Lambda's init phase) reach the stand-in, noted by a relay like the servers', so
+//!   the stand-in's own request handling (a debug build) is not counted as the function's;
 //! - first request: until the first request reaches any of the local servers;
 //! - response: until the function posts its response;
 //! - peak RSS: `VmHWM` of the process, read just before it is killed (the runtime would
@@ -49,6 +50,7 @@ use lambda_connect_tests::{sample, workspace_root};
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 /// The six function binaries, in the order of the table.
 const FUNCTIONS: [&str; 6] =
@@ -177,8 +179,9 @@ impl FirstRequest {
     }
 }
 
-/// Relays every connection to `upstream`, noting when a request's first bytes arrive.
-async fn relay(upstream: String, first: FirstRequest) -> Result<String, String> {
+/// Relays every connection to `upstream`, noting when a request's first bytes arrive: its
+/// address, and the task, which relays until it is aborted.
+async fn relay(upstream: String, first: FirstRequest) -> Result<(String, JoinHandle<()>), String> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let target: SocketAddr = upstream
@@ -188,7 +191,7 @@ async fn relay(upstream: String, first: FirstRequest) -> Result<String, String> 
         .unwrap_or_default()
         .parse()
         .map_err(|_| format!("cannot relay to {upstream}"))?;
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         while let Ok((mut inbound, _)) = listener.accept().await {
             let first = first.clone();
             tokio::spawn(async move {
@@ -205,7 +208,7 @@ async fn relay(upstream: String, first: FirstRequest) -> Result<String, String> 
             });
         }
     });
-    Ok(format!("http://{addr}"))
+    Ok((format!("http://{addr}"), task))
 }
 
 /// The local servers, kept alive for the whole benchmark.
@@ -240,7 +243,7 @@ impl World {
             .map_err(|e| format!("Connect simulator: {e}"))?;
         let slack = SlackServer::start(Vec::new()).await.map_err(|e| format!("Slack stand-in: {e}"))?;
         let origin = slack_origin(&slack.url());
-        let slack_url = slack.url().replacen(&origin, &relay(origin.clone(), first.clone()).await?, 1);
+        let slack_url = slack.url().replacen(&origin, &relay(origin.clone(), first.clone()).await?.0, 1);
         let ssm = SsmServer::start(&[(SLACK_PARAMETER, slack_url.as_str()), (TWILIO_PARAMETER, TWILIO_TOKEN)])
             .await
             .map_err(|e| format!("SSM stand-in: {e}"))?;
@@ -275,11 +278,11 @@ impl World {
         ] {
             env.insert(name, value.to_owned());
         }
-        env.insert("AWS_ENDPOINT_URL_S3", relay(s3.endpoint(), first.clone()).await?);
-        env.insert("AWS_ENDPOINT_URL_CONNECT", relay(sim.url(), first.clone()).await?);
-        env.insert("AWS_ENDPOINT_URL_SSM", relay(ssm.endpoint(), first.clone()).await?);
+        env.insert("AWS_ENDPOINT_URL_S3", relay(s3.endpoint(), first.clone()).await?.0);
+        env.insert("AWS_ENDPOINT_URL_CONNECT", relay(sim.url(), first.clone()).await?.0);
+        env.insert("AWS_ENDPOINT_URL_SSM", relay(ssm.endpoint(), first.clone()).await?.0);
         if let Some(dynamodb) = &dynamodb {
-            env.insert("AWS_ENDPOINT_URL_DYNAMODB", relay(dynamodb.endpoint().to_owned(), first.clone()).await?);
+            env.insert("AWS_ENDPOINT_URL_DYNAMODB", relay(dynamodb.endpoint().to_owned(), first.clone()).await?.0);
         }
         Ok(Self { env, first, _s3: s3, _sim: sim, _ssm: ssm, _slack: slack, _dynamodb: dynamodb })
     }
@@ -307,7 +310,7 @@ impl World {
             .env_clear()
             .current_dir(workspace_root())
             .envs(&self.env)
-            .envs(lambda_env(function, runtime.addr))
+            .envs(lambda_env(function, &runtime.addr))
             .envs(extra_env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(log_file)
@@ -340,7 +343,7 @@ fn slack_origin(url: &str) -> String {
 }
 
 /// The variables Lambda sets for every runtime (as tests/local/lambda.mjs sets them).
-fn lambda_env(function: &str, runtime: SocketAddr) -> Vec<(&'static str, String)> {
+fn lambda_env(function: &str, runtime: &str) -> Vec<(&'static str, String)> {
     vec![
         ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
         ("LANG", "en_US.UTF-8".to_owned()),
@@ -392,7 +395,6 @@ fn peak_rss_kib(pid: u32) -> Result<u64, String> {
 #[derive(Debug, Default)]
 struct RuntimeState {
     event: Vec<u8>,
-    first_poll: Option<Instant>,
     delivered: bool,
     /// The end of the invocation: when, and the error if it was one.
     end: Option<(Instant, Option<String>)>,
@@ -400,10 +402,13 @@ struct RuntimeState {
 
 #[derive(Debug)]
 struct RuntimeApi {
-    addr: SocketAddr,
+    /// `AWS_LAMBDA_RUNTIME_API`: the relay in front of the stand-in.
+    addr: String,
     state: Arc<Mutex<RuntimeState>>,
     ended: Arc<Notify>,
-    task: tokio::task::JoinHandle<()>,
+    /// When the first request's first bytes reached the relay.
+    polled: FirstRequest,
+    tasks: [JoinHandle<()>; 2],
 }
 
 const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000001";
@@ -421,14 +426,17 @@ impl RuntimeApi {
             .with_state((state.clone(), ended.clone()));
         let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let task = tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Ok(Self { addr, state, ended, task })
+        let polled = FirstRequest::default();
+        let (url, relay) = relay(format!("http://{addr}"), polled.clone()).await?;
+        let addr = url.trim_start_matches("http://").to_owned();
+        Ok(Self { addr, state, ended, polled, tasks: [server, relay] })
     }
 
     fn first_poll(&self) -> Option<Instant> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner).first_poll
+        self.polled.get()
     }
 
     /// Waits for the invocation's end: its time, or why it is not a response.
@@ -452,14 +460,15 @@ impl RuntimeApi {
 
 impl Drop for RuntimeApi {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
 async fn next(State((state, _)): State<Shared>) -> Response {
     let event = {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.first_poll.get_or_insert_with(Instant::now);
         if state.delivered {
             None
         } else {
