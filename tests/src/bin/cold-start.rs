@@ -161,7 +161,8 @@ async fn run(args: Args) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------
 // The local world: the servers, each behind a relay that notes the first request.
 
-/// When the first request of the current run reached any local server.
+/// When the first request of the current run reached the relays it is given to: those of the
+/// local servers (one for them all), or the Runtime API stand-in's.
 #[derive(Debug, Clone, Default)]
 struct FirstRequest(Arc<Mutex<Option<Instant>>>);
 
